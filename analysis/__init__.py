@@ -1,0 +1,1 @@
+"""Statistics and reports: the intention-to-treat analysis of a trial's data."""

@@ -1,0 +1,16 @@
+"""Settings for the test suite: fast hashing, in-memory email, eager Celery unless told."""
+
+import base64
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
+ALLOCATION_KEY = env("ALLOCATION_KEY", default=base64.urlsafe_b64encode(b"t" * 32).decode())
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DEBUG = False
+
+# Tasks run in-process in unit tests even when REDIS_URL is set; the integration
+# tests start a real worker against Redis themselves.
+CELERY_TASK_ALWAYS_EAGER = True

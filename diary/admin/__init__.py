@@ -1,0 +1,1 @@
+from . import clinical, trial  # noqa: F401  (registers the admin classes)

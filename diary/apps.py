@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DiaryConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "diary"
+    verbose_name = "Trial data capture"

@@ -1,0 +1,43 @@
+"""Roles are auth groups; one role per user. Who sees which sites, who is blinded."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    RESEARCH_ASSISTANT = "research_assistant", "Research assistant"
+    COORDINATOR = "coordinator", "Coordinator"
+    STATISTICIAN = "statistician", "Statistician"
+    UNBLINDED_STATISTICIAN = "unblinded_statistician", "Unblinded statistician"
+    INVESTIGATOR = "investigator", "Investigator"
+
+
+# Roles that see every site; the others see only the sites they are assigned to.
+ALL_SITE_ROLES = frozenset({Role.COORDINATOR, Role.STATISTICIAN, Role.UNBLINDED_STATISTICIAN})
+# Roles that may enter or change clinical data.
+DATA_ENTRY_ROLES = frozenset({Role.RESEARCH_ASSISTANT, Role.COORDINATOR})
+
+
+def role_of(user) -> Role | None:
+    """The user's role, or None for a user with no role (who sees nothing)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_trial_role", False)
+    if cached is not False:
+        return cached
+    names = set(user.groups.values_list("name", flat=True))
+    role = next((r for r in Role if r.value in names), None)
+    user._trial_role = role
+    return role
+
+
+def is_unblinded(user) -> bool:
+    """Only the unblinded statistician may ever see an arm."""
+    return role_of(user) == Role.UNBLINDED_STATISTICIAN
+
+
+def sees_all_sites(user) -> bool:
+    return role_of(user) in ALL_SITE_ROLES
+
+
+def may_enter_data(user) -> bool:
+    return role_of(user) in DATA_ENTRY_ROLES

@@ -1,0 +1,5 @@
+"""The research assistants' pages."""
+
+app_name = "diary"
+
+urlpatterns: list = []

@@ -1,0 +1,63 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from diary.errors import InvalidValue, ReasonRequired, TrialLocked
+from diary.models import Participant
+from diary.services.participants import participant_update, participant_withdraw
+from tests.factories import enrol
+
+
+def test_first_entry_of_baseline_needs_no_reason(trial, ra_c1):
+    p = enrol(trial)
+    participant_update(participant=p, changes={"height_cm": Decimal("158.5")}, by_user=ra_c1)
+    assert Participant.objects.get(pk=p.pk).height_cm == Decimal("158.5")
+
+
+def test_changing_an_entered_value_without_reason_is_refused_and_not_saved(trial, ra_c1):
+    p = enrol(trial, weight_kg=Decimal("52.0"))
+    with pytest.raises(ReasonRequired, match="weight_kg"):
+        participant_update(participant=p, changes={"weight_kg": Decimal("53.0")}, by_user=ra_c1)
+    assert Participant.objects.get(pk=p.pk).weight_kg == Decimal("52.0")
+
+
+def test_the_reason_is_stored_with_the_history_row(trial, ra_c1):
+    p = enrol(trial, weight_kg=Decimal("52.0"))
+    participant_update(
+        participant=p,
+        changes={"weight_kg": Decimal("53.0")},
+        by_user=ra_c1,
+        reason="scale recalibrated",
+    )
+    row = p.history.order_by("-history_id").first()
+    assert (row.weight_kg, row.history_change_reason) == (Decimal("53.0"), "scale recalibrated")
+
+
+def test_creatinine_is_shown_in_umol_per_litre(trial):
+    p = enrol(trial, creatinine_mg_dl=Decimal("0.89"))
+    assert p.creatinine_umol_l == Decimal("79")  # 0.89 x 88.4 = 78.68
+
+
+def test_out_of_range_baseline_is_refused_naming_the_field(trial, ra_c1):
+    p = enrol(trial)
+    with pytest.raises(InvalidValue) as exc:
+        participant_update(participant=p, changes={"height_cm": Decimal("20")}, by_user=ra_c1)
+    assert "height_cm" in exc.value.errors
+
+
+def test_withdrawal_needs_a_reason(trial, ra_c1):
+    p = enrol(trial)
+    with pytest.raises(InvalidValue):
+        participant_withdraw(
+            participant=p, withdrawn_on=date(2023, 2, 1), reason=" ", by_user=ra_c1
+        )
+
+
+def test_locked_trial_refuses_changes(trial, ra_c1):
+    p = enrol(trial)
+    trial.locked_at = "2024-01-01T00:00:00Z"
+    trial.save()
+    p.refresh_from_db()
+    with pytest.raises(TrialLocked):
+        participant_update(participant=p, changes={"phone": "123"}, by_user=ra_c1)

@@ -1,0 +1,71 @@
+from datetime import date
+
+import pytest
+
+from diary.errors import InvalidValue
+from diary.models import Participant, ScreeningRecord
+from diary.services.screening import Consent, eligibility_decide, screening_record_create
+from tests.factories import eligible_answers
+
+
+def _screen(trial, site, user, *, age=70, consent=True, **answer_overrides):
+    answers = {**eligible_answers(trial), **answer_overrides}
+    return screening_record_create(
+        trial=trial,
+        site=site,
+        screening_id=f"S-{age}-{len(answer_overrides)}-{consent}",
+        screened_on=date(2023, 3, 1),
+        sex="M",
+        age=age,
+        answers=answers,
+        consent=Consent("C1-001", date(2023, 3, 1)) if consent else None,
+        by_user=user,
+    )
+
+
+def test_eligible_candidate_who_consents_is_enrolled_with_screening_weeks(trial, site_c1, ra_c1):
+    record = _screen(trial, site_c1, ra_c1)
+    assert record.outcome == "enrolled" and record.eligible is True
+    weeks = record.participant.diary_weeks.order_by("due_date")
+    assert [(w.protocol_week.phase, w.protocol_week.week, w.due_date) for w in weeks] == [
+        ("screening", 1, date(2023, 3, 8)),
+        ("screening", 2, date(2023, 3, 15)),
+    ]
+
+
+def test_eligible_candidate_who_declines_is_logged_as_declined(trial, site_c1, ra_c1):
+    record = _screen(trial, site_c1, ra_c1, consent=False)
+    assert record.outcome == "declined"
+    assert not Participant.objects.exists()
+
+
+def test_too_young_is_not_meeting_inclusion_with_the_reason(trial, site_c1, ra_c1):
+    record = _screen(trial, site_c1, ra_c1, age=63, consent=False)
+    assert record.outcome == "not_meeting_inclusion"
+    assert "younger than 65" in record.reason
+
+
+def test_an_exclusion_criterion_gives_meeting_exclusion(trial, site_c1, ra_c1):
+    record = _screen(trial, site_c1, ra_c1, consent=False, vitamin_k_antagonist=True)
+    assert record.outcome == "meeting_exclusion"
+    assert "Vitamin K antagonist" in record.reason
+
+
+def test_inclusion_failure_is_counted_before_exclusion(trial):
+    answers = {**eligible_answers(trial), "nocturnal_leg_cramps": False, "diuretics": True}
+    decision = eligibility_decide(trial=trial, age=70, answers=answers)
+    assert decision.outcome == "not_meeting_inclusion"
+
+
+def test_an_ineligible_candidate_cannot_be_enrolled_and_nothing_is_written(trial, site_c1, ra_c1):
+    with pytest.raises(InvalidValue, match="ineligible"):
+        _screen(trial, site_c1, ra_c1, diuretics=True)
+    assert not ScreeningRecord.objects.exists()
+
+
+def test_every_criterion_needs_an_answer(trial):
+    answers = eligible_answers(trial)
+    del answers["malignant_tumour"]
+    with pytest.raises(InvalidValue) as exc:
+        eligibility_decide(trial=trial, age=70, answers=answers)
+    assert "malignant_tumour" in exc.value.errors
