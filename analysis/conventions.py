@@ -1,0 +1,148 @@
+"""The analysis conventions of the data-package spec, as pure functions of DataFrames.
+
+Frames produced here carry `participant_id`, `arm` (the report's name for the
+participant's group) and one column per outcome (`OUTCOMES`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import AnalysisError, InvalidParameters
+
+OUTCOMES = ("frequency", "duration", "severity")
+IMPUTATIONS = ("arm_week_mean", "participant_mean", "complete_case")
+DEFAULT_IMPUTATION = "arm_week_mean"
+
+
+def check_imputation(imputation: str) -> str:
+    if imputation not in IMPUTATIONS:
+        raise InvalidParameters(
+            f"unknown imputation {imputation!r}; choose one of {', '.join(IMPUTATIONS)}"
+        )
+    return imputation
+
+
+def week_values(diary: pd.DataFrame) -> pd.DataFrame:
+    """The observed participant-weeks (reached, with a cramp count) and their values.
+
+    Frequency is the cramp count; duration and severity are the recorded means,
+    or 0 in a week without cramps. Columns: participant_id, phase, week, OUTCOMES.
+    """
+    reached = diary["reached"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    rows = diary[reached & diary["cramps"].notna().to_numpy()]
+    cramps = rows["cramps"].astype("float64")
+    no_cramp = cramps.eq(0)
+    return pd.DataFrame(
+        {
+            "participant_id": rows["participant_id"].to_numpy(),
+            "phase": rows["phase"].to_numpy(),
+            "week": rows["week"].astype("int64").to_numpy(),
+            "frequency": cramps.to_numpy(),
+            "duration": rows["duration_min"].astype("float64").mask(no_cramp, 0.0).to_numpy(),
+            "severity": rows["severity"].astype("float64").mask(no_cramp, 0.0).to_numpy(),
+        }
+    )
+
+
+def observed_phase(
+    values: pd.DataFrame, participants: pd.DataFrame, *, phase: str, weeks: int
+) -> pd.DataFrame:
+    """Observed weeks 1..`weeks` of `phase` for the given participants, with their arm."""
+    rows = values[values["phase"].eq(phase) & values["week"].between(1, weeks)]
+    arm = participants.set_index("participant_id")["arm"]
+    rows = rows.assign(arm=rows["participant_id"].map(arm))
+    rows = rows[rows["arm"].notna()]
+    if rows.duplicated(["participant_id", "week"]).any():
+        raise AnalysisError(f"the diary holds more than one observed {phase} row for a week")
+    return rows.reset_index(drop=True)
+
+
+def baseline(screening_weeks: pd.DataFrame) -> pd.DataFrame:
+    """Each participant's unweighted mean of their observed screening weeks.
+
+    Participants without an observed screening week are absent (baseline missing).
+    Indexed by participant_id; columns arm and OUTCOMES.
+    """
+    grouped = screening_weeks.groupby("participant_id", sort=True)
+    means = grouped[list(OUTCOMES)].mean()
+    means.insert(0, "arm", grouped["arm"].first())
+    return means
+
+
+def impute(
+    participants: pd.DataFrame,
+    observed: pd.DataFrame,
+    *,
+    weeks: int,
+    imputation: str,
+) -> pd.DataFrame:
+    """The intervention participant-weeks the analysis uses, after imputation.
+
+    `observed` is `observed_phase(..., phase="intervention")`. Under
+    `complete_case` these are the observed rows; otherwise every participant x
+    week 1..`weeks`, missing weeks filled as the spec says. Columns:
+    participant_id, arm, week, OUTCOMES, imputed (bool).
+    """
+    check_imputation(imputation)
+    outcomes = list(OUTCOMES)
+    if imputation == "complete_case":
+        return observed[["participant_id", "arm", "week", *outcomes]].assign(imputed=False)
+
+    ids = participants["participant_id"].to_numpy()
+    arms = participants["arm"].to_numpy()
+    row_id = np.repeat(ids, weeks)
+    row_arm = np.repeat(arms, weeks)
+    row_week = np.tile(np.arange(1, weeks + 1), len(ids))
+    grid = pd.MultiIndex.from_arrays([row_id, row_week])
+    values = observed.set_index(["participant_id", "week"])[outcomes].reindex(grid).to_numpy()
+    missing = np.isnan(values[:, 0])
+
+    fill = _arm_week_means(observed, row_arm, row_week)
+    if imputation == "participant_mean":
+        own = observed.groupby("participant_id")[outcomes].mean().reindex(row_id).to_numpy()
+        fill = np.where(np.isnan(own), fill, own)
+    values = np.where(np.isnan(values), fill, values)
+
+    frame = pd.DataFrame({"participant_id": row_id, "arm": row_arm, "week": row_week})
+    for position, outcome in enumerate(outcomes):
+        frame[outcome] = values[:, position]
+    frame["imputed"] = missing & ~np.isnan(values[:, 0])
+    return frame
+
+
+def _arm_week_means(observed: pd.DataFrame, row_arm: np.ndarray, row_week: np.ndarray):
+    """Per row: the arm-week observed mean, else the arm's observed mean over all weeks."""
+    outcomes = list(OUTCOMES)
+    keys = pd.MultiIndex.from_arrays([row_arm, row_week])
+    arm_week = observed.groupby(["arm", "week"])[outcomes].mean().reindex(keys).to_numpy()
+    arm_all = observed.groupby("arm")[outcomes].mean().reindex(row_arm).to_numpy()
+    return np.where(np.isnan(arm_week), arm_all, arm_week)
+
+
+def participant_means(weeks: pd.DataFrame) -> pd.DataFrame:
+    """Each participant's mean over their intervention weeks (after imputation).
+
+    Indexed by participant_id; columns arm, weeks (values averaged) and OUTCOMES.
+    Participants without any value are absent.
+    """
+    rows = weeks[weeks["frequency"].notna()]
+    grouped = rows.groupby("participant_id", sort=True)
+    means = grouped[list(OUTCOMES)].mean()
+    means.insert(0, "weeks", grouped["week"].size())
+    means.insert(0, "arm", grouped["arm"].first())
+    return means
+
+
+def imputed_counts(weeks: pd.DataFrame, order: tuple[str, str]) -> dict[str, int]:
+    """Participant-weeks filled in by imputation, per arm."""
+    counts = weeks.groupby("arm")["imputed"].sum()
+    return {arm: int(counts.get(arm, 0)) for arm in order}
+
+
+def completed(participants: pd.DataFrame, *, weeks: int) -> pd.Series:
+    """True when the participant did not withdraw before the end of the intervention."""
+    end = participants["randomized_on"] + pd.Timedelta(days=7 * weeks)
+    withdrawn = participants["withdrawn_on"]
+    return withdrawn.isna() | (withdrawn >= end)

@@ -1,0 +1,1 @@
+"""The report's tables, each a pure function of DataFrames and the group order."""
