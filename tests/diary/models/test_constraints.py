@@ -125,4 +125,4 @@ def test_adverse_event_grade_outside_the_list_is_refused(trial):
         grade="mild",
         relatedness="unrelated",
     )
-    _update_fails(event, grade="catastrophic")
+    _update_fails(event, grade="fatal")
