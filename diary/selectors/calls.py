@@ -1,0 +1,116 @@
+"""The call queue: which weekly calls a member of staff should make, for their sites.
+
+A diary week is open while its values are not recorded (never called, or called
+without reaching the participant). Its call window is its due date ± the trial's
+call_window_days. On a given day an open week is
+
+- due: its window is open today;
+- overdue: its window has closed;
+- coming up: its window opens within the next UPCOMING_DAYS days.
+
+Weeks of withdrawn participants leave the queue, and so do the screening weeks of
+a participant who has been randomized (the screening diary is over).
+The queue is read with a constant number of queries whatever the size of the trial.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Q
+
+from diary.models import Phase
+from diary.selectors.scoping import diary_weeks_for
+from diary.selectors.trial import trial_or_none
+
+UPCOMING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class CallRow:
+    diary_week_id: int
+    participant_id: str
+    site_code: str
+    phone: str
+    phase: str
+    week: int
+    due_date: date
+    window_start: date
+    window_end: date
+    attempts: int
+    last_call_date: date | None
+
+    @property
+    def phase_label(self) -> str:
+        return Phase(self.phase).label
+
+    def days_overdue(self, on_date: date) -> int:
+        return max((on_date - self.window_end).days, 0)
+
+
+@dataclass(frozen=True)
+class CallQueue:
+    on_date: date
+    call_window_days: int
+    due: list[CallRow] = field(default_factory=list)
+    overdue: list[CallRow] = field(default_factory=list)
+    coming_up: list[CallRow] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.due) + len(self.overdue) + len(self.coming_up)
+
+
+_ROW_FIELDS = (
+    "pk",
+    "participant__participant_id",
+    "participant__site__code",
+    "participant__phone",
+    "protocol_week__phase",
+    "protocol_week__week",
+    "due_date",
+    "attempts",
+    "call_date",
+)
+
+
+def calls_due(*, user, on_date: date) -> CallQueue:
+    """The open calls of the user's sites on `on_date`: due (window open), overdue
+    (window closed, participant not reached) and coming up (window opens within
+    UPCOMING_DAYS days). Each list is sorted by due date, then participant id."""
+    trial = trial_or_none()
+    if trial is None:
+        return CallQueue(on_date=on_date, call_window_days=0)
+    window = timedelta(days=trial.call_window_days)
+    horizon = on_date + window + timedelta(days=UPCOMING_DAYS)
+    rows = (
+        diary_weeks_for(user)
+        .filter(participant__trial=trial, participant__withdrawn_on__isnull=True)
+        .exclude(reached=True)
+        .exclude(
+            Q(protocol_week__phase=Phase.SCREENING) & Q(participant__randomized_on__isnull=False)
+        )
+        .filter(due_date__lte=horizon)
+        .order_by("due_date", "participant__participant_id", "protocol_week__week")
+        .values_list(*_ROW_FIELDS)
+    )
+    queue = CallQueue(on_date=on_date, call_window_days=trial.call_window_days)
+    for pk, pid, site, phone, phase, week, due, attempts, last_call in rows:
+        row = CallRow(
+            diary_week_id=pk,
+            participant_id=pid,
+            site_code=site,
+            phone=phone,
+            phase=phase,
+            week=week,
+            due_date=due,
+            window_start=due - window,
+            window_end=due + window,
+            attempts=attempts,
+            last_call_date=last_call,
+        )
+        if row.window_end < on_date:
+            queue.overdue.append(row)
+        elif row.window_start <= on_date:
+            queue.due.append(row)
+        else:
+            queue.coming_up.append(row)
+    return queue
