@@ -14,3 +14,7 @@ DEBUG = False
 # Tasks run in-process in unit tests even when REDIS_URL is set; the integration
 # tests start a real worker against Redis themselves.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Login lockout off by default (Client.login() has no request for django-axes to see);
+# the lockout tests switch it on.
+AXES_ENABLED = False
