@@ -23,14 +23,30 @@ def _current() -> Fernet:
     return _fernet(settings.ALLOCATION_KEY)
 
 
-def seal_arm(arm_code: str) -> str:
-    return _current().encrypt(arm_code.encode()).decode()
+# Arm codes are padded to one length before sealing, so that the length of a token
+# does not tell a short arm code from a long one.
+ARM_PADDED_BYTES = 64
 
 
-def open_arm(sealed: str) -> str:
+def seal_text(text: str) -> str:
+    return _current().encrypt(text.encode()).decode()
+
+
+def open_text(sealed: str) -> str:
     try:
         return _current().decrypt(sealed.encode()).decode()
     except InvalidToken as exc:
         raise ImproperlyConfigured(
             "The randomization list cannot be read with this ALLOCATION_KEY."
         ) from exc
+
+
+def seal_arm(arm_code: str) -> str:
+    raw = arm_code.encode()
+    if len(raw) >= ARM_PADDED_BYTES or b"\0" in raw:
+        raise ValueError("An arm code must be shorter than 64 bytes and contain no NUL.")
+    return _current().encrypt(raw.ljust(ARM_PADDED_BYTES, b"\0")).decode()
+
+
+def open_arm(sealed: str) -> str:
+    return open_text(sealed).rstrip("\0")

@@ -39,3 +39,11 @@ class AllocationExhausted(TrialError):
 
 class AccessDenied(TrialError):
     pass
+
+
+class ListFrozen(TrialError):
+    """The randomization list has been used; it can no longer change."""
+
+
+class ListIntegrityError(TrialError):
+    """The randomization list no longer matches its fingerprint."""

@@ -1,7 +1,7 @@
 """The trial's records, one module per domain."""
 
 from .adverse_events import AdverseEvent, Grade, Relatedness
-from .allocation import ListEntry, RandomizationList
+from .allocation import Allocation, EmergencyUnblinding, ListEntry, RandomizationList, TrialEvent
 from .calls import DiaryWeek
 from .participants import Participant
 from .screening import EligibilityCriterion, ScreeningOutcome, ScreeningRecord, Sex
@@ -10,10 +10,12 @@ from .trial import Arm, ArmRole, Phase, ProtocolWeek, Site, Trial
 
 __all__ = [
     "AdverseEvent",
+    "Allocation",
     "Arm",
     "ArmRole",
     "DiaryWeek",
     "EligibilityCriterion",
+    "EmergencyUnblinding",
     "Grade",
     "ListEntry",
     "Participant",
@@ -27,4 +29,5 @@ __all__ = [
     "Site",
     "SiteAssignment",
     "Trial",
+    "TrialEvent",
 ]
