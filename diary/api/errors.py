@@ -1,0 +1,94 @@
+"""The one place where errors become API responses.
+
+Every error body has the same shape: ``{"detail": str, "code": str}`` plus, for a
+400, ``"errors": {field: [messages]}`` (nested fields as dotted names, e.g.
+``answers.diuretics``; errors not tied to one field under ``non_field_errors``).
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler
+
+from diary.errors import AccessDenied, TrialError
+
+NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+
+
+def _code_of(error: TrialError) -> str:
+    name = type(error).__name__
+    snake = "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+    return "invalid" if snake == "trial_error" else snake
+
+
+def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {dotted.field: [messages]}."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            key = NON_FIELD if key == "__all__" else str(key)
+            name = f"{prefix}.{key}" if prefix else key
+            if key == NON_FIELD and prefix:
+                name = prefix
+            for field, messages in flatten_errors(value, name).items():
+                flat.setdefault(field, []).extend(messages)
+        return flat
+    if isinstance(detail, list | tuple):
+        if all(not isinstance(item, dict | list | tuple) for item in detail):
+            return {prefix or NON_FIELD: [str(item) for item in detail]}
+        flat = {}
+        for index, item in enumerate(detail):
+            if not item:
+                continue
+            name = f"{prefix}.{index}" if prefix else str(index)
+            for field, messages in flatten_errors(item, name).items():
+                flat.setdefault(field, []).extend(messages)
+        return flat
+    return {prefix or NON_FIELD: [str(detail)]}
+
+
+def _bad_request(detail: str, code: str, errors: dict[str, list[str]]) -> Response:
+    return Response(
+        {"detail": detail, "code": code, "errors": errors}, status=status.HTTP_400_BAD_REQUEST
+    )
+
+
+def api_exception_handler(exc, context):
+    """Domain errors -> 400 with field messages (AccessDenied -> 403); DRF and Django
+    errors keep their status with the same body shape."""
+    if isinstance(exc, AccessDenied):
+        exc = exceptions.PermissionDenied(exc.message)
+    elif isinstance(exc, TrialError):
+        errors = flatten_errors(exc.errors) if exc.errors else {NON_FIELD: [exc.message]}
+        return _bad_request(exc.message, _code_of(exc), errors)
+    elif isinstance(exc, DjangoValidationError):
+        errors = flatten_errors(
+            exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages}
+        )
+        first = next(iter(errors.values()))[0]
+        return _bad_request(first, "invalid", errors)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        first = next(iter(errors.values()), ["Invalid input."])[0]
+        field = next(iter(errors), NON_FIELD)
+        summary = first if field == NON_FIELD else f"{field}: {first}"
+        response.data = {"detail": summary, "code": "invalid", "errors": errors}
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        response.data = {
+            "detail": str(detail),
+            "code": codes if isinstance(codes, str) else "error",
+        }
+    return response

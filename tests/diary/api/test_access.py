@@ -1,0 +1,73 @@
+"""Authentication (token and session), the role gate, and unknown paths."""
+
+import pytest
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_request_is_refused_with_401(trial):
+    response = APIClient().get("/api/sites/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_token_from_drf_create_token_authenticates(coordinator):
+    call_command("drf_create_token", coordinator.username)
+    key = Token.objects.get(user=coordinator).key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.get("/api/me/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "username": coordinator.username,
+        "role": "coordinator",
+        "sites": ["C1", "C2"],
+        "may_enter_data": True,
+    }
+
+
+def test_wrong_token_is_refused_with_401(coordinator):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+    assert client.get("/api/me/").status_code == 401
+
+
+def test_session_login_authenticates(ra_c1, client):
+    client.force_login(ra_c1)
+    response = client.get("/api/me/")
+    assert response.status_code == 200
+    assert response.json()["sites"] == ["C1"]
+
+
+def test_session_write_needs_the_csrf_token(ra_c1, p_c1):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(ra_c1)
+    week = p_c1.diary_weeks.order_by("due_date").first()
+    response = client.post(f"/api/diary-weeks/{week.pk}/call/", {"reached": False}, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_user_without_a_role_is_refused_with_403(trial, api):
+    user = UserFactory()
+    response = api(user).get("/api/participants/")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Your account has no role in this trial."
+
+
+def test_unknown_api_path_is_a_json_404(coordinator, api):
+    response = api(coordinator).get("/api/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_docs_page_is_served(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()
