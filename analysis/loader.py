@@ -1,0 +1,297 @@
+"""The one place where analysis reads the database: the trial's rows, in bulk, as a
+`TrialDataset`.
+
+Each table is one query (built with the ORM, so it stays true to the models) whose
+rows are read straight into columns: on PostgreSQL with `COPY ... TO STDOUT` parsed
+by pandas' CSV reader, elsewhere through a plain cursor in chunks. No model
+instance is made per row. Rows come back in a canonical order (by participant id,
+phase, week, ...), so the same data gives the same frames whatever the database's
+row order or primary keys.
+
+What is read is what the data package holds: every screening record; the
+randomized participants, with the arm of their bottle; the diary weeks of those
+participants that have been called (`reached` set); their adverse events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+from analysis.dataset import TrialDataset
+from analysis.errors import InvalidArms
+from diary.crypto import open_arm
+from diary.models import (
+    AdverseEvent,
+    Arm,
+    DiaryWeek,
+    ListEntry,
+    Participant,
+    ScreeningRecord,
+    Site,
+    Trial,
+)
+
+CHUNK_ROWS = 50_000
+PHASE_ORDER = {"screening": 0, "intervention": 1}
+
+
+def itt_dataset(*, trial: Trial) -> TrialDataset:
+    """The trial's data for the intention-to-treat analysis, read in bulk."""
+    arms = _read(
+        Arm.objects.filter(trial=trial).order_by("code"),
+        {"code": "str", "label": "str", "role": "str", "ratio": "int"},
+    )
+    sites = _read(
+        Site.objects.filter(trial=trial).order_by("code"),
+        {"code": "str", "name": "str"},
+    ).rename(columns={"code": "site_code"})
+    screening = _read(
+        ScreeningRecord.objects.filter(trial=trial).order_by("screening_id"),
+        {
+            "screening_id": "str",
+            "site__code": "str",
+            "screened_on": "date",
+            "sex": "str",
+            "age": "float",
+            "outcome": "str",
+            "reason": "str",
+        },
+    ).rename(columns={"site__code": "site_code"})
+    participants = _participants(trial)
+    return TrialDataset(
+        trial={
+            "code": trial.code,
+            "title": trial.title,
+            "screening_weeks": int(trial.screening_weeks),
+            "intervention_weeks": int(trial.intervention_weeks),
+        },
+        arms=arms.astype({"ratio": "int64"}),
+        sites=sites,
+        screening=screening,
+        participants=participants.drop(columns="pk"),
+        diary=_diary(trial, participants),
+        adverse_events=_adverse_events(trial, participants),
+    )
+
+
+def participant_arm_codes(*, trial: Trial) -> dict[str, str]:
+    """{participant_id: arm code} of the randomized participants (never for display):
+    each bottle's arm opened from the trial's randomization list."""
+    entries = ListEntry.objects.filter(
+        randomization_list__trial=trial,
+        bottle_number__in=_randomized(trial).values("bottle_number"),
+    ).values_list("bottle_number", "arm_sealed")
+    arm_of_bottle = {bottle: open_arm(sealed) for bottle, sealed in entries.iterator(2000)}
+    return {
+        pid: arm_of_bottle[bottle]
+        for pid, bottle in _randomized(trial).values_list("participant_id", "bottle_number")
+        if bottle in arm_of_bottle
+    }
+
+
+def group_codes(*, trial: Trial) -> dict[str, str]:
+    """{arm code: 'A' | 'B'}: the trial's fixed, secret naming of the groups in blinded
+    reports (derived from the allocation key, so it never changes and is not stored)."""
+    codes = sorted(trial.arms.values_list("code", flat=True))
+    if len(codes) != 2:
+        raise InvalidArms("the trial must have exactly two arms")
+    digest = hmac.new(
+        settings.ALLOCATION_KEY.encode(), f"group-codes:{trial.code}".encode(), hashlib.sha256
+    ).digest()
+    letters = ("A", "B") if digest[0] % 2 == 0 else ("B", "A")
+    return dict(zip(codes, letters, strict=True))
+
+
+# -- the tables --------------------------------------------------------------------------
+
+
+def _randomized(trial: Trial) -> QuerySet[Participant]:
+    return Participant.objects.filter(trial=trial, randomized_on__isnull=False)
+
+
+def _participants(trial: Trial) -> pd.DataFrame:
+    frame = _read(
+        _randomized(trial).order_by("participant_id"),
+        {
+            "pk": "int",
+            "participant_id": "str",
+            "screening__screening_id": "str",
+            "site__code": "str",
+            "consented_on": "date",
+            "randomized_on": "date",
+            "bottle_number": "Int64",
+            "sex": "str",
+            "age": "float",
+            "height_cm": "float",
+            "weight_kg": "float",
+            "hypertension": "boolean",
+            "diabetes": "boolean",
+            "creatinine_mg_dl": "float",
+            "withdrawn_on": "date",
+            "withdrawal_reason": "str",
+        },
+    ).rename(columns={"screening__screening_id": "screening_id", "site__code": "site_code"})
+    arms = participant_arm_codes(trial=trial)
+    arm_code = frame["participant_id"].map(arms) if arms else pd.Series(np.nan, index=frame.index)
+    frame.insert(7, "arm_code", arm_code.astype("str"))
+    return frame
+
+
+def _diary(trial: Trial, participants: pd.DataFrame) -> pd.DataFrame:
+    rows = _read(
+        DiaryWeek.objects.filter(
+            participant__trial=trial,
+            participant__randomized_on__isnull=False,
+            reached__isnull=False,
+        ).order_by(),
+        {
+            "participant_id": "int",
+            "protocol_week_id": "int",
+            "call_date": "date",
+            "reached": "bool",
+            "cramps": "float",
+            "duration_min": "float",
+            "severity": "float",
+            "capsules_missed": "float",
+        },
+    )
+    weeks = pd.DataFrame(
+        list(trial.protocol_weeks.values_list("pk", "phase", "week")),
+        columns=["pk", "phase", "week"],
+    )
+    who = _positions(participants["pk"], rows["participant_id"])
+    which = _positions(weeks["pk"], rows["protocol_week_id"])
+    phase = weeks["phase"].to_numpy(dtype=object)[which]
+    week = weeks["week"].to_numpy(dtype=np.int64)[which]
+    phase_rank = np.array([PHASE_ORDER[p] for p in weeks["phase"]], dtype=np.int64)[which]
+    order = np.lexsort((week, phase_rank, who))
+    frame = pd.DataFrame(
+        {
+            "participant_id": _take_str(participants["participant_id"], who[order]),
+            "phase": pd.Series(phase[order], dtype="str"),
+            "week": week[order],
+        }
+    )
+    for column in ("call_date", "reached", "cramps", "duration_min", "severity", "capsules_missed"):
+        frame[column] = rows[column].to_numpy()[order]
+    return frame
+
+
+def _adverse_events(trial: Trial, participants: pd.DataFrame) -> pd.DataFrame:
+    rows = _read(
+        AdverseEvent.objects.filter(
+            participant__trial=trial, participant__randomized_on__isnull=False
+        ).order_by("participant__participant_id", "onset_on", "term", "pk"),
+        {
+            "participant__participant_id": "str",
+            "onset_on": "date",
+            "term": "str",
+            "serious": "bool",
+            "grade": "str",
+            "relatedness": "str",
+            "outcome": "str",
+            "resolved_on": "date",
+        },
+    )
+    return rows.rename(columns={"participant__participant_id": "participant_id"})
+
+
+def _positions(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """Index into `keys` of each value (every value is one of the keys)."""
+    index = pd.Index(keys.to_numpy(dtype=np.int64))
+    found = index.get_indexer(values.to_numpy(dtype=np.int64))
+    if (found < 0).any():
+        raise LookupError("a row refers to a record outside the trial")
+    return found
+
+
+def _take_str(values: pd.Series, positions: np.ndarray) -> pd.Series:
+    codes = pd.Categorical.from_codes(positions, categories=pd.Index(values.to_numpy(object)))
+    return pd.Series(codes).astype("str")
+
+
+# -- reading rows into columns -------------------------------------------------------------
+
+
+def _read(queryset: QuerySet, columns: dict[str, str]) -> pd.DataFrame:
+    """Read `queryset.values_list(*columns)` into a frame with the given column kinds.
+
+    Kinds: "str" (blank is missing), "int" (never missing), "Int64", "float", "bool",
+    "boolean" (nullable), "date" (datetime64[ns]).
+    """
+    sql, params = queryset.values_list(*columns).query.sql_with_params()
+    if connection.vendor == "postgresql":
+        raw = _copy_csv(sql, params, columns)
+    else:
+        raw = _fetch(sql, params, list(columns))
+    return pd.DataFrame({name: CONVERT[kind](raw[name]) for name, kind in columns.items()})
+
+
+def _copy_csv(sql: str, params, columns: dict[str, str]) -> pd.DataFrame:
+    buffer = io.BytesIO()
+    statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    numeric = {"int": "int64", "Int64": "float64", "float": "float64"}
+    return pd.read_csv(
+        buffer,
+        header=None,
+        names=list(columns),
+        dtype={name: numeric.get(kind, "object") for name, kind in columns.items()},
+        keep_default_na=False,
+        na_values={name: [""] for name in columns},
+        engine="c",
+    )
+
+
+def _fetch(sql: str, params, names: list[str]) -> pd.DataFrame:
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            rows.extend(chunk)
+    return pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
+
+
+def _str(values: pd.Series) -> pd.Series:
+    text = values.astype("str")
+    return text.where(text.str.strip().ne("") & values.notna())
+
+
+def _date(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, format="%Y-%m-%d").astype("datetime64[ns]")
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    """Booleans from True/False, 1/0 or PostgreSQL's t/f text; missing stays missing."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("boolean")
+    flags = pd.Series(values.isin([True, 1, "t"]).to_numpy(), dtype="boolean")
+    flags[values.isna().to_numpy()] = pd.NA
+    return flags
+
+
+def _number(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="raise").astype("float64")
+
+
+CONVERT: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "str": _str,
+    "int": lambda v: _number(v).astype("int64"),
+    "Int64": lambda v: _number(v).astype("Int64"),
+    "float": _number,
+    "bool": lambda v: _flag(v).astype(bool),
+    "boolean": _flag,
+    "date": _date,
+}

@@ -1,0 +1,151 @@
+"""Stored reports: who asked for what, how far the job has got, and the files it made.
+
+A report's files exist only once the whole job has succeeded: they are attached and
+the report marked done in one transaction (see analysis.services.reports).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Report(models.Model):
+    class Kind(models.TextChoices):
+        ITT = "itt", "Intention-to-treat analysis"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    trial = models.ForeignKey("diary.Trial", on_delete=models.PROTECT, related_name="reports")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ITT)
+    parameters = models.JSONField(
+        default=dict, help_text="imputation, blinded, table1_pvalues, formats"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    requested_by_name = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="A schedule's name, or the operating-system user of a shell command.",
+    )
+    dsmb_request = models.BooleanField(
+        "requested by the DSMB",
+        default=False,
+        help_text="An unblinded report made before unblinding, at the monitoring board's request.",
+    )
+    dsmb_reference = models.CharField(
+        "DSMB request",
+        max_length=300,
+        blank=True,
+        help_text="The board's request (meeting, letter or reference) for an unblinded report.",
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    stage = models.CharField(max_length=120, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the job has started on this report."
+    )
+    data_sha256 = models.CharField(max_length=64, blank=True)
+    code_version = models.CharField(max_length=80, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="report_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_percent"),
+            models.CheckConstraint(
+                condition=~Q(requested_by__isnull=True, requested_by_name=""),
+                name="report_has_requester",
+            ),
+            models.CheckConstraint(
+                condition=Q(dsmb_request=False) | ~Q(dsmb_reference=""),
+                name="report_dsmb_request_has_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def blinded(self) -> bool:
+        return bool(self.parameters.get("blinded", True))
+
+    @property
+    def imputation(self) -> str:
+        return str(self.parameters.get("imputation", ""))
+
+    @property
+    def requester(self) -> str:
+        return self.requested_by.get_username() if self.requested_by else self.requested_by_name
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+def report_file_path(instance: "ReportFile", filename: str) -> str:
+    return f"reports/{instance.report_id}/{filename}"
+
+
+class ReportFile(models.Model):
+    class Kind(models.TextChoices):
+        JSON = "json", "JSON"
+        HTML = "html", "HTML"
+        XLSX = "xlsx", "Excel workbook"
+        CSV = "csv", "CSV tables (zip)"
+        PNG = "png", "Figure (PNG)"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    file = models.FileField(upload_to=report_file_path, max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["report", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "file"], name="report_file_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1]
+
+
+class ReportDownload(models.Model):
+    """The audit trail of report files handed out."""
+
+    report_file = models.ForeignKey(
+        ReportFile, null=True, on_delete=models.SET_NULL, related_name="downloads"
+    )
+    file_name = models.CharField(max_length=200, help_text="The file as stored when downloaded.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_downloads"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    via = models.CharField(max_length=10, default="web", help_text="web, admin or api")
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} downloaded {self.file_name} at {self.at:%Y-%m-%d %H:%M}"
