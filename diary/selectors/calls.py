@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 
-from diary.models import Phase
+from diary.models import DiaryWeek, Phase
 from diary.selectors.scoping import diary_weeks_for
 from diary.selectors.trial import trial_or_none
 
@@ -114,3 +114,18 @@ def calls_due(*, user, on_date: date) -> CallQueue:
         else:
             queue.coming_up.append(row)
     return queue
+
+
+def diary_week_for_call(*, user, participant_id: str, phase: str, week: int) -> DiaryWeek | None:
+    """One diary week of the user's sites, with what the call form shows; None when it
+    does not exist or belongs to another site."""
+    return (
+        diary_weeks_for(user)
+        .select_related("participant__site", "participant__trial", "protocol_week")
+        .filter(
+            participant__participant_id=participant_id,
+            protocol_week__phase=phase,
+            protocol_week__week=week,
+        )
+        .first()
+    )

@@ -1,5 +1,46 @@
 """The research assistants' pages."""
 
+from django.urls import path, register_converter
+
+from diary.models import Phase
+from diary.web.views import adverse_events, calls, participants, screening
+
+
+class PhaseConverter:
+    regex = "|".join(Phase.values)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PhaseConverter, "phase")
+
 app_name = "diary"
 
-urlpatterns: list = []
+WEEK = "participants/<str:participant_id>/weeks/<phase:phase>/<int:week>/"
+
+urlpatterns = [
+    path("calls/", calls.call_queue, name="calls"),
+    path(WEEK, calls.week_call, name="week_call"),
+    path(WEEK + "saved/", calls.week_saved, name="week_saved"),
+    path("screening/", screening.screening_log, name="screening_log"),
+    path("screening/new/", screening.screening_new, name="screening_new"),
+    path("participants/", participants.participant_list, name="participants"),
+    path("participants/<str:participant_id>/", participants.participant_detail, name="participant"),
+    path("participants/<str:participant_id>/baseline/", participants.baseline, name="baseline"),
+    path("participants/<str:participant_id>/randomize/", participants.randomize, name="randomize"),
+    path("participants/<str:participant_id>/withdraw/", participants.withdraw, name="withdraw"),
+    path(
+        "participants/<str:participant_id>/adverse-events/new/",
+        adverse_events.adverse_event_new,
+        name="adverse_event_new",
+    ),
+    path(
+        "participants/<str:participant_id>/adverse-events/<int:event_id>/",
+        adverse_events.adverse_event_edit,
+        name="adverse_event_edit",
+    ),
+]

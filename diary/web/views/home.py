@@ -1,28 +1,20 @@
-"""Pages of the web app. Views stay thin: parse, call one service or selector, render."""
+"""The landing page and the health check."""
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from diary.roles import role_of
-from diary.selectors.scoping import sites_for
-from diary.selectors.trial import trial_or_none
+from diary.roles import may_enter_data
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    role = role_of(request.user)
-    return render(
-        request,
-        "home.html",
-        {
-            "trial": trial_or_none(),
-            "role": role,
-            "sites": sites_for(request.user),
-        },
-    )
+    """Research assistants and coordinators start their day at the call queue."""
+    if may_enter_data(request.user):
+        return redirect("diary:calls")
+    return render(request, "home.html")
 
 
 @never_cache

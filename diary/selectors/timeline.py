@@ -1,0 +1,254 @@
+"""A participant's timeline: diary weeks, adverse events, withdrawal and the history
+of changes with their reasons. Nothing here reveals the arm (the randomization list
+is never read). A constant number of queries whatever the size of the trial."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from diary.models import AdverseEvent, DiaryWeek, Participant, Phase
+from diary.selectors.scoping import participants_for
+from diary.services.calls import week_start
+
+
+@dataclass(frozen=True)
+class WeekEntry:
+    diary_week: DiaryWeek
+    phase: str
+    week: int
+    window_start: date
+    window_end: date
+    status: str  # recorded | due | upcoming | missed | after_withdrawal
+
+    STATUS_LABELS = {
+        "recorded": "Recorded",
+        "due": "Due now",
+        "upcoming": "Not yet due",
+        "missed": "Missed",
+        "after_withdrawal": "After withdrawal",
+    }
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUS_LABELS[self.status]
+
+    @property
+    def label(self) -> str:
+        return f"{Phase(self.phase).label} week {self.week}"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    when: datetime
+    who: str
+    record: str
+    kind: str  # created | entered | corrected
+    changes: list[FieldChange]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    participant: Participant
+    on_date: date
+    screening_weeks: list[WeekEntry]
+    intervention_weeks: list[WeekEntry]
+    intervention_weeks_planned: int
+    adverse_events: list[AdverseEvent]
+    history: list[ChangeEntry] = field(default_factory=list)
+
+    @property
+    def screening_cramps(self) -> int:
+        return sum(e.diary_week.cramps or 0 for e in self.screening_weeks)
+
+    @property
+    def screening_weeks_recorded(self) -> int:
+        return sum(1 for e in self.screening_weeks if e.status == "recorded")
+
+    @property
+    def screening_complete(self) -> bool:
+        return bool(self.screening_weeks) and all(
+            e.status == "recorded" for e in self.screening_weeks
+        )
+
+
+PARTICIPANT_FIELDS = (
+    "phone",
+    "consented_on",
+    "consent_form_version",
+    "sex",
+    "age",
+    "height_cm",
+    "weight_kg",
+    "hypertension",
+    "diabetes",
+    "creatinine_mg_dl",
+    "randomized_on",
+    "bottle_number",
+    "withdrawn_on",
+    "withdrawal_reason",
+)
+WEEK_FIELDS = (
+    "call_date",
+    "attempts",
+    "reached",
+    "cramps",
+    "duration_min",
+    "severity",
+    "capsules_missed",
+)
+AE_FIELDS = ("onset_on", "term", "serious", "grade", "relatedness", "outcome", "resolved_on")
+EMPTY = (None, "")
+
+
+def _display(value) -> str:
+    if value in EMPTY:
+        return "—"
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)
+
+
+def _week_status(week: DiaryWeek, window: tuple[date, date], began: date, withdrawn_on, today):
+    if week.reached:
+        return "recorded"
+    if withdrawn_on and began > withdrawn_on:
+        return "after_withdrawal"
+    if window[1] < today:
+        return "missed"
+    if window[0] <= today:
+        return "due"
+    return "upcoming"
+
+
+def _week_entries(participant, weeks, window: timedelta, on_date: date) -> list[WeekEntry]:
+    entries = []
+    for week in weeks:
+        phase, number = week.protocol_week.phase, week.protocol_week.week
+        start = (
+            participant.randomized_on if phase == Phase.INTERVENTION else participant.consented_on
+        )
+        bounds = (week.due_date - window, week.due_date + window)
+        began = week_start(start=start, week=number)
+        entries.append(
+            WeekEntry(
+                diary_week=week,
+                phase=phase,
+                week=number,
+                window_start=bounds[0],
+                window_end=bounds[1],
+                status=_week_status(week, bounds, began, participant.withdrawn_on, on_date),
+            )
+        )
+    return entries
+
+
+def _history(rows, fields, model, record_label) -> list[ChangeEntry]:
+    """Consecutive history rows of each record, compared field by field."""
+    labels = {name: model._meta.get_field(name).verbose_name for name in fields}
+    entries, previous = [], {}
+    for row in rows:
+        before = previous.get(row.id)
+        previous[row.id] = row
+        if row.history_type == "+" and before is None and model is Participant:
+            changes, kind = [], "created"
+        else:
+            changes = [
+                FieldChange(
+                    labels[name],
+                    _display(getattr(before, name) if before else None),
+                    _display(getattr(row, name)),
+                )
+                for name in fields
+                if (getattr(before, name) if before else None) != getattr(row, name)
+                and not (before is None and getattr(row, name) in EMPTY)
+            ]
+            if not changes:
+                continue
+            corrected = before is not None and any(
+                getattr(before, name) not in EMPTY
+                and getattr(before, name) != getattr(row, name)
+                and name not in ("call_date", "attempts", "reached")
+                for name in fields
+            )
+            kind = "corrected" if corrected else "entered"
+        entries.append(
+            ChangeEntry(
+                when=row.history_date,
+                who=row.history_user.username if row.history_user else "system",
+                record=record_label(row),
+                kind=kind,
+                changes=changes,
+                reason=row.history_change_reason or "",
+            )
+        )
+    return entries
+
+
+def participant_timeline(*, user, participant_id: str, on_date: date) -> Timeline | None:
+    """The timeline of one participant of the user's sites; None when the participant
+    does not exist or belongs to another site."""
+    participant = (
+        participants_for(user)
+        .select_related("site", "trial")
+        .filter(participant_id=participant_id)
+        .first()
+    )
+    if participant is None:
+        return None
+    trial = participant.trial
+    window = timedelta(days=trial.call_window_days)
+    weeks = list(
+        DiaryWeek.objects.filter(participant=participant)
+        .select_related("protocol_week")
+        .order_by("-protocol_week__phase", "protocol_week__week")
+    )
+    entries = _week_entries(participant, weeks, window, on_date)
+    week_labels = {e.diary_week.pk: e.label for e in entries}
+    events = list(AdverseEvent.objects.filter(participant=participant).order_by("onset_on", "pk"))
+    ae_labels = {e.pk: f"Adverse event: {e.term}" for e in events}
+
+    def _ordered(qs):
+        return qs.select_related("history_user").order_by("history_date", "history_id")
+
+    history = (
+        _history(
+            _ordered(Participant.history.filter(id=participant.pk)),
+            PARTICIPANT_FIELDS,
+            Participant,
+            lambda row: "Participant",
+        )
+        + _history(
+            _ordered(DiaryWeek.history.filter(participant_id=participant.pk)),
+            WEEK_FIELDS,
+            DiaryWeek,
+            lambda row: week_labels.get(row.id, "Diary week"),
+        )
+        + _history(
+            _ordered(AdverseEvent.history.filter(participant_id=participant.pk)),
+            AE_FIELDS,
+            AdverseEvent,
+            lambda row: ae_labels.get(row.id, f"Adverse event: {row.term}"),
+        )
+    )
+    history.sort(key=lambda entry: entry.when, reverse=True)
+    return Timeline(
+        participant=participant,
+        on_date=on_date,
+        screening_weeks=[e for e in entries if e.phase == Phase.SCREENING],
+        intervention_weeks=[e for e in entries if e.phase == Phase.INTERVENTION],
+        intervention_weeks_planned=trial.intervention_weeks,
+        adverse_events=events,
+        history=history,
+    )

@@ -1,0 +1,83 @@
+"""Recording and correcting adverse events."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from diary.models import Phase
+from diary.selectors.calls import diary_week_for_call
+from diary.selectors.scoping import adverse_events_for, participants_for
+from diary.services.adverse_events import adverse_event_record, adverse_event_update
+from diary.web.access import data_entry_required
+from diary.web.errors import run_service
+from diary.web.forms.adverse_events import AdverseEventForm
+
+
+def _after_call(request, participant_id: str):
+    """The call just saved when the form was opened from it (`?after=<phase>-<week>`)."""
+    phase, _, week = request.GET.get("after", "").partition("-")
+    if phase not in Phase.values or not week.isdigit():
+        return None
+    return diary_week_for_call(
+        user=request.user, participant_id=participant_id, phase=phase, week=int(week)
+    )
+
+
+@data_entry_required
+def adverse_event_new(request: HttpRequest, participant_id: str) -> HttpResponse:
+    participant = get_object_or_404(participants_for(request.user), participant_id=participant_id)
+    after = _after_call(request, participant_id)
+    form = AdverseEventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        event = run_service(
+            form,
+            adverse_event_record,
+            participant=participant,
+            by_user=request.user,
+            **form.values(),
+        )
+        if form.is_valid():
+            messages.success(request, f"Adverse event recorded: {event.term} ({event.onset_on}).")
+            if after is not None:
+                return redirect(
+                    "diary:week_saved",
+                    participant_id,
+                    after.protocol_week.phase,
+                    after.protocol_week.week,
+                )
+            return redirect("diary:participant", participant_id)
+    return render(
+        request,
+        "diary/adverse_events/form.html",
+        {"form": form, "participant": participant, "after": after},
+    )
+
+
+@data_entry_required
+def adverse_event_edit(request: HttpRequest, participant_id: str, event_id: int) -> HttpResponse:
+    event = get_object_or_404(
+        adverse_events_for(request.user).select_related("participant"),
+        pk=event_id,
+        participant__participant_id=participant_id,
+    )
+    form = AdverseEventForm(request.POST or None, event=event)
+    if request.method == "POST" and form.is_valid():
+        changed = run_service(
+            form,
+            adverse_event_update,
+            event=event,
+            changes=form.values(),
+            by_user=request.user,
+            reason=form.cleaned_data.get("reason") or "",
+        )
+        if form.is_valid():
+            messages.success(
+                request,
+                f"Adverse event updated ({', '.join(changed)})." if changed else "No change.",
+            )
+            return redirect("diary:participant", participant_id)
+    return render(
+        request,
+        "diary/adverse_events/form.html",
+        {"form": form, "participant": event.participant, "event": event},
+    )

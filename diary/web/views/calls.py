@@ -1,0 +1,62 @@
+"""The call queue and the weekly call."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from diary.selectors.calls import calls_due, diary_week_for_call
+from diary.services.calls import weekly_call_record
+from diary.web.access import data_entry_required
+from diary.web.errors import run_service
+from diary.web.forms.calls import WeeklyCallForm
+
+
+@data_entry_required
+def call_queue(request: HttpRequest) -> HttpResponse:
+    queue = calls_due(user=request.user, on_date=timezone.localdate())
+    return render(request, "diary/calls/queue.html", {"queue": queue})
+
+
+def _week_or_404(request, participant_id: str, phase: str, week: int):
+    diary_week = diary_week_for_call(
+        user=request.user, participant_id=participant_id, phase=phase, week=week
+    )
+    if diary_week is None:
+        raise Http404("No such diary week.")
+    return diary_week
+
+
+@data_entry_required
+def week_call(request: HttpRequest, participant_id: str, phase: str, week: int) -> HttpResponse:
+    diary_week = _week_or_404(request, participant_id, phase, week)
+    form = WeeklyCallForm(request.POST or None, diary_week=diary_week)
+    if request.method == "POST" and form.is_valid():
+        run_service(
+            form,
+            weekly_call_record,
+            diary_week=diary_week,
+            by_user=request.user,
+            **form.service_kwargs(),
+        )
+        if form.is_valid():
+            args = (participant_id, phase, week)
+            if form.reports_health_problem:
+                url = reverse("diary:adverse_event_new", args=(participant_id,))
+                return redirect(f"{url}?after={phase}-{week}")
+            return redirect("diary:week_saved", *args)
+    return render(
+        request,
+        "diary/calls/call_form.html",
+        {"form": form, "diary_week": diary_week, "participant": diary_week.participant},
+    )
+
+
+@data_entry_required
+def week_saved(request: HttpRequest, participant_id: str, phase: str, week: int) -> HttpResponse:
+    diary_week = _week_or_404(request, participant_id, phase, week)
+    return render(
+        request,
+        "diary/calls/call_saved.html",
+        {"diary_week": diary_week, "participant": diary_week.participant},
+    )
