@@ -81,6 +81,51 @@ def enrol(
     return participant
 
 
+def screening_diary_complete(participant: Participant, *, cramps=None, by_user=None) -> None:
+    """Record every screening-diary week as reached (1 cramp a week unless `cramps`
+    gives each week's count), each call on the week's due date."""
+    from diary.services.calls import weekly_call_record
+
+    weeks = participant.diary_weeks.filter(protocol_week__phase="screening").select_related(
+        "protocol_week"
+    )
+    for week in weeks.order_by("protocol_week__week"):
+        n = 1 if cramps is None else cramps[week.protocol_week.week - 1]
+        weekly_call_record(
+            diary_week=week,
+            reached=True,
+            call_date=week.due_date,
+            cramps=n,
+            duration_min="2.5" if n else None,
+            severity="5" if n else None,
+            by_user=by_user,
+        )
+
+
+def ready_to_randomize(trial: Trial, site: Site | None = None, **kwargs) -> Participant:
+    """An enrolled participant with a complete screening diary (2 cramps or more)."""
+    participant = enrol(trial, site, **kwargs)
+    screening_diary_complete(participant, cramps=[2] * trial.screening_weeks)
+    return participant
+
+
+def make_list(trial: Trial, *, bottles_per_stratum: int = 40, spares: int = 6, **kwargs):
+    """A generated randomization list (permuted blocks of one and two times the ratio's
+    total by default: 2 and 4 for 1:1)."""
+    from diary.services.randomization_list import randomization_list_generate
+
+    ratio = sum(trial.arms.values_list("ratio", flat=True))
+    kwargs.setdefault("block_sizes", (ratio, 2 * ratio))
+    kwargs.setdefault("seed", 20240101)
+    return randomization_list_generate(
+        trial=trial,
+        bottles_per_stratum=bottles_per_stratum,
+        spares=spares,
+        by_user=None,
+        **kwargs,
+    )
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -94,5 +139,8 @@ __all__ = [
     "enrol",
     "eligible_answers",
     "make_trial",
+    "make_list",
     "make_user",
+    "ready_to_randomize",
+    "screening_diary_complete",
 ]

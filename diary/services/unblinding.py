@@ -1,0 +1,219 @@
+"""Unblinding: one participant in an emergency, or the whole trial after the database
+is locked. Both are audited (who, when, why).
+
+Emergency unblinding: an investigator gives a reason and their password again; the
+arm is returned once, to be shown to that investigator in the response to the
+request and never stored anywhere a page could show it again. Coordinators and the
+unblinded statistician are told by email (a Celery task), without the arm.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.utils import timezone
+
+from diary.crypto import open_arm
+from diary.errors import AccessDenied, InvalidValue, ReasonRequired
+from diary.models import EmergencyUnblinding, ListEntry, Participant, Trial, TrialEvent
+from diary.roles import Role, is_unblinded, role_of
+from diary.selectors.scoping import participants_for
+from diary.services.audit import apply_changes
+
+logger = logging.getLogger(__name__)
+
+NOTIFIED_ROLES = (Role.COORDINATOR, Role.UNBLINDED_STATISTICIAN)
+
+
+def _check_password(user, password: str) -> None:
+    if not password or not user.check_password(password):
+        logger.warning("Unblinding refused: wrong password re-entered by user %s", user.pk)
+        raise AccessDenied("The password is not correct.", field="password")
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired("Give the reason for unblinding.", field="reason")
+    return reason
+
+
+@dataclass(frozen=True)
+class EmergencyReveal:
+    """What the requesting investigator is shown, once."""
+
+    unblinding: EmergencyUnblinding
+    arm_code: str
+    arm_label: str
+
+
+@transaction.atomic
+def participant_unblind_emergency(
+    *, participant: Participant, reason: str, password: str, by_user
+) -> EmergencyReveal:
+    """Unblind one participant for their care. Returns the arm for the requester's
+    eyes only; the caller shows it in this response and keeps it nowhere."""
+    if role_of(by_user) != Role.INVESTIGATOR:
+        raise AccessDenied("Only an investigator may request an emergency unblinding.")
+    if not participants_for(by_user).filter(pk=participant.pk).exists():
+        raise AccessDenied(f"{participant.participant_id} is not at one of your sites.")
+    reason = _reason(reason)
+    _check_password(by_user, password)
+    participant = (
+        Participant.objects.select_for_update().select_related("trial").get(pk=participant.pk)
+    )
+    pid = participant.participant_id
+    if participant.bottle_number is None:
+        raise InvalidValue(f"{pid} is not randomized; there is no arm to reveal.")
+    earlier = EmergencyUnblinding.objects.filter(participant=participant).first()
+    if earlier is not None:
+        raise InvalidValue(
+            f"{pid} was already unblinded on {earlier.requested_at:%Y-%m-%d %H:%M} by "
+            f"{earlier.requested_by}; ask them or the unblinded statistician."
+        )
+    entry = ListEntry.objects.filter(
+        randomization_list__trial=participant.trial, bottle_number=participant.bottle_number
+    ).first()
+    if entry is None:
+        raise InvalidValue(
+            f"Bottle {participant.bottle_number} is not on the randomization list; "
+            "ask the unblinded statistician."
+        )
+    arm = participant.trial.arms.get(code=open_arm(entry.arm_sealed))
+    now = timezone.now()
+    unblinding = EmergencyUnblinding.objects.create(
+        participant=participant,
+        requested_by=by_user,
+        requested_at=now,
+        reason=reason,
+        shown_at=now,
+    )
+    apply_changes(
+        participant,
+        {"emergency_unblinded_at": now},
+        by_user=by_user,
+        reason=f"emergency unblinding: {reason}"[:100],
+        bookkeeping=("emergency_unblinded_at",),
+    )
+    logger.warning("Emergency unblinding of %s by user %s", pid, by_user.pk)
+    from diary.tasks import notify_emergency_unblinding
+
+    transaction.on_commit(lambda: notify_emergency_unblinding.delay(unblinding.pk))
+    return EmergencyReveal(unblinding=unblinding, arm_code=arm.code, arm_label=arm.label)
+
+
+def _recipients() -> list[str]:
+    users = get_user_model().objects.filter(
+        is_active=True, groups__name__in=[r.value for r in NOTIFIED_ROLES]
+    )
+    return sorted({u.email for u in users if u.email})
+
+
+@transaction.atomic
+def emergency_unblinding_notify(*, unblinding: EmergencyUnblinding) -> list[str]:
+    """Email the coordinators and the unblinded statistician (never the arm); once,
+    even when the task is retried. Returns the addresses written to."""
+    unblinding = (
+        EmergencyUnblinding.objects.select_for_update()
+        .select_related("participant__trial", "participant__site", "requested_by")
+        .get(pk=unblinding.pk)
+    )
+    if unblinding.notified_at is not None:
+        return []
+    participant = unblinding.participant
+    trial = participant.trial
+    subject = f"[{trial.code}] Emergency unblinding of {participant.participant_id}"
+    body = (
+        f"Participant {participant.participant_id} (site {participant.site.code}) of the "
+        f"trial {trial.code} was unblinded in an emergency.\n\n"
+        f"By: {unblinding.requested_by.get_full_name() or unblinding.requested_by}\n"
+        f"When: {timezone.localtime(unblinding.requested_at):%Y-%m-%d %H:%M %Z}\n"
+        f"Reason: {unblinding.reason}\n\n"
+        "The allocation was shown to the requesting investigator only. The participant "
+        "is flagged as unblinded in the trial's records.\n"
+    )
+    recipients = _recipients()
+    send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients],
+        fail_silently=False,
+    )
+    unblinding.notified_at = timezone.now()
+    unblinding.notified_to = ", ".join(recipients)
+    unblinding.save(update_fields=["notified_at", "notified_to"])
+    return recipients
+
+
+# ---- the whole trial --------------------------------------------------------------
+
+
+def _ensure_unblinded_statistician(by_user) -> None:
+    if not is_unblinded(by_user):
+        raise AccessDenied("Only the unblinded statistician locks, unlocks or unblinds the trial.")
+
+
+def _event(trial: Trial, kind: str, by_user, reason: str = "") -> TrialEvent:
+    return TrialEvent.objects.create(trial=trial, kind=kind, by_user=by_user, reason=reason)
+
+
+@transaction.atomic
+def trial_lock(*, trial: Trial, by_user, reason: str = "") -> TrialEvent:
+    """Lock the database: from now on no clinical value can change until an unlock."""
+    _ensure_unblinded_statistician(by_user)
+    trial = Trial.objects.select_for_update().get(pk=trial.pk)
+    if trial.is_locked:
+        raise InvalidValue(f"The database has been locked since {trial.locked_at:%Y-%m-%d}.")
+    apply_changes(
+        trial,
+        {"locked_at": timezone.now()},
+        by_user=by_user,
+        reason="database lock",
+        bookkeeping=("locked_at",),
+    )
+    return _event(trial, TrialEvent.Kind.LOCK, by_user, (reason or "").strip())
+
+
+@transaction.atomic
+def trial_unlock(*, trial: Trial, reason: str, by_user) -> TrialEvent:
+    """Unlock the database to correct data, with the reason. Refused once the trial is
+    unblinded: data must not change after the allocation is known."""
+    _ensure_unblinded_statistician(by_user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired("Give the reason for unlocking the database.", field="reason")
+    trial = Trial.objects.select_for_update().get(pk=trial.pk)
+    if not trial.is_locked:
+        raise InvalidValue("The database is not locked.")
+    if trial.unblinded_at is not None:
+        raise InvalidValue("The trial is unblinded; the database stays locked.")
+    apply_changes(
+        trial,
+        {"locked_at": None},
+        by_user=by_user,
+        reason=f"database unlock: {reason}"[:100],
+        bookkeeping=("locked_at",),
+    )
+    return _event(trial, TrialEvent.Kind.UNLOCK, by_user, reason)
+
+
+@transaction.atomic
+def trial_unblind(*, trial: Trial, password: str, by_user, reason: str = "") -> TrialEvent:
+    """Unblind the whole trial after the database lock; from now on reports may name
+    the arms. Needs the password again; cannot be undone."""
+    _ensure_unblinded_statistician(by_user)
+    _check_password(by_user, password)
+    trial = Trial.objects.select_for_update().get(pk=trial.pk)
+    if not trial.is_locked:
+        raise InvalidValue("Lock the database before unblinding the trial.")
+    if trial.unblinded_at is not None:
+        raise InvalidValue(f"The trial was unblinded on {trial.unblinded_at:%Y-%m-%d}.")
+    apply_changes(
+        trial,
+        {"unblinded_at": timezone.now()},
+        by_user=by_user,
+        reason="trial unblinded",
+        bookkeeping=("unblinded_at",),
+    )
+    return _event(trial, TrialEvent.Kind.UNBLIND, by_user, (reason or "").strip())
