@@ -15,5 +15,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("diary.api.urls")),
+    path("", include("analysis.api.urls")),
     re_path(r"^.*$", not_found),
 ]

@@ -182,6 +182,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ParticipantStatusEnum": "diary.api.serializers.PARTICIPANT_STATUSES",
+        "CallStatusEnum": "diary.api.serializers.CALL_STATUSES",
+        "ReportStatusEnum": "analysis.models.Report.Status",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise tasks run in-process.

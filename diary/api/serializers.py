@@ -17,6 +17,7 @@ from diary.models import (
     Trial,
 )
 from diary.roles import Role
+from diary.selectors.allocation import current_bottle_number
 from diary.selectors.scoping import participants_for, sites_for
 from diary.services.participants import EDITABLE_FIELDS
 
@@ -24,6 +25,12 @@ from diary.services.participants import EDITABLE_FIELDS
 REASON_MAX_LENGTH = 100
 # Counts are stored as small integers.
 SMALL_INT_MAX = 32767
+PARTICIPANT_STATUSES = [
+    ("consented", "Consented"),
+    ("randomized", "Randomized"),
+    ("withdrawn", "Withdrawn"),
+]
+CALL_STATUSES = [("overdue", "Overdue"), ("due", "Due"), ("coming_up", "Coming up")]
 
 
 def reason_field(help_text: str) -> serializers.CharField:
@@ -153,9 +160,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
     creatinine_umol_l = serializers.DecimalField(
         max_digits=6, decimal_places=0, read_only=True, allow_null=True
     )
-    status = serializers.ChoiceField(
-        choices=["consented", "randomized", "withdrawn"], read_only=True
-    )
+    status = serializers.ChoiceField(choices=PARTICIPANT_STATUSES, read_only=True)
     emergency_unblinded = serializers.SerializerMethodField()
 
     class Meta:
@@ -188,6 +193,19 @@ class ParticipantSerializer(serializers.ModelSerializer):
         return participant.emergency_unblinded_at is not None
 
 
+class ParticipantDetailSerializer(ParticipantSerializer):
+    current_bottle_number = serializers.SerializerMethodField(
+        help_text="The bottle in use: the randomization bottle, or its latest replacement."
+    )
+
+    class Meta(ParticipantSerializer.Meta):
+        fields = [*ParticipantSerializer.Meta.fields, "current_bottle_number"]
+        read_only_fields = fields
+
+    def get_current_bottle_number(self, participant: Participant) -> int | None:
+        return current_bottle_number(participant=participant)
+
+
 class ParticipantUpdateSerializer(serializers.ModelSerializer):
     """Baseline characteristics and contact details; correcting a value already
     entered needs a `reason`."""
@@ -212,6 +230,17 @@ class RandomizationSerializer(serializers.Serializer):
     participant_id = serializers.CharField()
     bottle_number = serializers.IntegerField()
     randomized_on = serializers.DateField()
+
+
+class BottleSerializer(serializers.Serializer):
+    """The bottle to hand out, never its arm."""
+
+    participant_id = serializers.CharField()
+    bottle_number = serializers.IntegerField()
+
+
+class BottleReplaceSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Why: bottle lost, damaged...")
 
 
 class WithdrawSerializer(serializers.Serializer):
@@ -276,7 +305,7 @@ class WeeklyCallSerializer(serializers.Serializer):
 class CallRowSerializer(serializers.Serializer):
     """One open call of the queue (diary.selectors.calls.calls_due)."""
 
-    status = serializers.ChoiceField(choices=["due", "overdue", "coming_up"])
+    status = serializers.ChoiceField(choices=CALL_STATUSES)
     diary_week_id = serializers.IntegerField()
     participant_id = serializers.CharField()
     site = serializers.CharField(source="site_code")
@@ -293,7 +322,7 @@ class CallRowSerializer(serializers.Serializer):
 class CallsDueQuerySerializer(serializers.Serializer):
     on = serializers.DateField(required=False, help_text="The day of the queue (default today).")
     status = serializers.ChoiceField(
-        choices=["due", "overdue", "coming_up"],
+        choices=CALL_STATUSES,
         required=False,
         help_text="Only calls due on the day, overdue, or coming up.",
     )

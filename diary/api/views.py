@@ -31,6 +31,7 @@ from diary.selectors.trial import current_trial, trial_or_none
 from diary.services.adverse_events import adverse_event_record, adverse_event_update
 from diary.services.calls import weekly_call_record
 from diary.services.participants import participant_update, participant_withdraw
+from diary.services.randomization import bottle_replace, participant_randomize
 from diary.services.screening import Consent, next_participant_id, screening_record_create
 
 # Identifiers chosen by people (site codes, screening and participant ids): any
@@ -116,7 +117,7 @@ class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 @extend_schema_view(
     partial_update=extend_schema(
         request=s.ParticipantUpdateSerializer,
-        responses=s.ParticipantSerializer,
+        responses=s.ParticipantDetailSerializer,
         summary="Enter or correct baseline characteristics (corrections need a reason)",
     ),
     randomize=extend_schema(
@@ -124,9 +125,14 @@ class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         responses=s.RandomizationSerializer,
         summary="Randomize: allocate the next bottle (the response never names an arm)",
     ),
+    replace_bottle=extend_schema(
+        request=s.BottleReplaceSerializer,
+        responses=s.BottleSerializer,
+        summary="Replace a lost or damaged bottle (coordinators; the arm stays hidden)",
+    ),
     withdraw=extend_schema(
         request=s.WithdrawSerializer,
-        responses=s.ParticipantSerializer,
+        responses=s.ParticipantDetailSerializer,
         summary="Record a withdrawal",
     ),
 )
@@ -142,9 +148,14 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self):
         return participants_for(self.request.user).select_related("site", "screening")
 
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return s.ParticipantDetailSerializer
+        return s.ParticipantSerializer
+
     def _render(self, participant, **kwargs):
         participant = self.get_queryset().get(pk=participant.pk)
-        return Response(s.ParticipantSerializer(participant).data, **kwargs)
+        return Response(s.ParticipantDetailSerializer(participant).data, **kwargs)
 
     def partial_update(self, request, *args, **kwargs):
         participant = self.get_object()
@@ -159,8 +170,6 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @action(detail=True, methods=["post"])
     def randomize(self, request, *args, **kwargs):
-        from diary.services.randomization import participant_randomize
-
         participant = self.get_object()
         form = s.RandomizeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -170,6 +179,17 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             randomized_on=form.validated_data.get("randomized_on"),
         )
         return Response(s.RandomizationSerializer(participant).data)
+
+    @action(detail=True, methods=["post"], url_path="replace-bottle")
+    def replace_bottle(self, request, *args, **kwargs):
+        participant = self.get_object()
+        form = s.BottleReplaceSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        bottle_number = bottle_replace(
+            participant=participant, reason=form.validated_data["reason"], by_user=request.user
+        )
+        data = {"participant_id": participant.participant_id, "bottle_number": bottle_number}
+        return Response(s.BottleSerializer(data).data)
 
     @action(detail=True, methods=["post"])
     def withdraw(self, request, *args, **kwargs):
@@ -222,9 +242,6 @@ class DiaryWeekViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(s.DiaryWeekSerializer(self.get_queryset().get(pk=week.pk)).data)
 
 
-CALL_STATUSES = ("overdue", "due", "coming_up")
-
-
 @extend_schema(
     parameters=[s.CallsDueQuerySerializer],
     summary="The call queue of your sites: overdue, due on the day, coming up",
@@ -240,7 +257,7 @@ class CallsDueView(ListAPIView):
         queue = calls_due(user=request.user, on_date=wanted.get("on") or timezone.localdate())
         rows = [
             {"status": state, **vars(row)}
-            for state in CALL_STATUSES
+            for state, _label in s.CALL_STATUSES
             if wanted.get("status", state) == state
             for row in getattr(queue, state)
             if wanted.get("site", row.site_code) == row.site_code

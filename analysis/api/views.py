@@ -1,0 +1,115 @@
+"""Report endpoints: thin over analysis.services.reports and analysis.selectors.reports."""
+
+from django.http import FileResponse
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from analysis.api.serializers import ReportRequestSerializer, ReportSerializer
+from analysis.models import Report
+from analysis.selectors.reports import report_files_for, reports_for
+from analysis.services.reports import (
+    FORMATS,
+    report_file_download,
+    report_request,
+    report_retry,
+)
+
+
+class FileRenderer(BaseRenderer):
+    """Lets a client ask for a file (Accept: application/octet-stream); the view
+    answers with the file itself."""
+
+    media_type = "application/octet-stream"
+    format = "file"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class ReportFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=Report.Status.choices)
+
+    class Meta:
+        model = Report
+        fields = ["status"]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ReportRequestSerializer,
+        responses={202: ReportSerializer},
+        summary="Ask for an intention-to-treat report (built in the background)",
+    ),
+    retry=extend_schema(
+        request=None, responses=ReportSerializer, summary="Queue a failed report again"
+    ),
+    download=extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file."
+            )
+        },
+        summary="Download one of the report's files",
+    ),
+)
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+
+    def get_queryset(self):
+        return (
+            reports_for(self.request.user).select_related("requested_by").prefetch_related("files")
+        )
+
+    def create(self, request):
+        form = ReportRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        report = report_request(
+            by_user=request.user,
+            imputation=data["imputation"],
+            blinded=data["blinded"],
+            table1_pvalues=data["table1_pvalues"],
+            formats=data.get("formats", FORMATS),
+            dsmb_reference=data.get("dsmb_reference", ""),
+        )
+        report = self.get_queryset().get(pk=report.pk)
+        return Response(ReportSerializer(report).data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["post"])
+    def retry(self, request, *args, **kwargs):
+        report = report_retry(report=self.get_object(), by_user=request.user)
+        return Response(ReportSerializer(self.get_queryset().get(pk=report.pk)).data)
+
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"files/(?P<file_id>\d+)",
+        renderer_classes=[JSONRenderer, FileRenderer],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def download(self, request, pk=None, file_id=None):
+        report = self.get_object()
+        report_file = report_files_for(request.user).filter(report=report, pk=file_id).first()
+        if report_file is None:
+            raise NotFound()
+        report_file_download(
+            report_file=report_file,
+            by_user=request.user,
+            via="api",
+            remote_addr=request.META.get("REMOTE_ADDR") or None,
+        )
+        try:
+            handle = report_file.file.open("rb")
+        except FileNotFoundError:
+            raise NotFound("The file is no longer stored.") from None
+        return FileResponse(handle, as_attachment=True, filename=report_file.name)

@@ -1,0 +1,142 @@
+"""GET /api/diary-weeks/ and POST /api/diary-weeks/{id}/call/ (weekly_call_record)."""
+
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def first_week(participant):
+    return participant.diary_weeks.order_by("due_date").first()
+
+
+def call_url(week) -> str:
+    return f"/api/diary-weeks/{week.pk}/call/"
+
+
+REACHED = {
+    "reached": True,
+    "call_date": "2023-01-09",
+    "cramps": 3,
+    "duration_min": "4.5",
+    "severity": 6,
+}
+
+
+def test_reached_call_records_the_weeks_values(p_c1, ra_c1, api):
+    week = first_week(p_c1)
+    response = api(ra_c1).post(call_url(week), REACHED, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["reached"] is True and body["cramps"] == 3 and body["attempts"] == 1
+    assert (body["phase"], body["week"], body["participant_id"]) == ("screening", 1, "C1-001")
+    week.refresh_from_db()
+    assert week.duration_min == Decimal("4.50") and week.severity == Decimal("6.00")
+    assert week.history.first().history_user == ra_c1
+
+
+def test_unreached_call_counts_an_attempt(p_c1, ra_c1, api):
+    week = first_week(p_c1)
+    body = {"reached": False, "call_date": "2023-01-09"}
+    api(ra_c1).post(call_url(week), body, format="json")
+    response = api(ra_c1).post(call_url(week), body, format="json")
+    assert response.json()["attempts"] == 2
+    assert response.json()["reached"] is False
+
+
+def test_correction_needs_a_reason(p_c1, ra_c1, api):
+    week = first_week(p_c1)
+    client = api(ra_c1)
+    client.post(call_url(week), REACHED, format="json")
+    refused = client.post(call_url(week), {**REACHED, "cramps": 4}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "reason_required"
+    assert "reason" in refused.json()["errors"]
+    week.refresh_from_db()
+    assert week.cramps == 3
+    fixed = client.post(
+        call_url(week), {**REACHED, "cramps": 4, "reason": "Miscounted"}, format="json"
+    )
+    assert fixed.status_code == 200
+    week.refresh_from_db()
+    assert week.cramps == 4
+    assert week.history.first().history_change_reason == "Miscounted"
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({**REACHED, "severity": 11}, {"severity"}),
+        ({**REACHED, "severity": "NaN"}, {"severity"}),
+        ({**REACHED, "severity": "6.555"}, {"severity"}),
+        ({**REACHED, "duration_min": -1}, {"duration_min"}),
+        ({**REACHED, "cramps": -2}, {"cramps"}),
+        ({**REACHED, "cramps": "many"}, {"cramps"}),
+        ({**REACHED, "cramps": 10**30}, {"cramps"}),
+        (
+            {**REACHED, "cramps": 2, "duration_min": None, "severity": None},
+            {
+                "duration_min",
+                "severity",
+            },
+        ),
+        ({**REACHED, "cramps": 0}, {"duration_min", "severity"}),
+        ({**REACHED, "call_date": "2999-01-01"}, {"call_date"}),
+        ({**REACHED, "call_date": "2022-12-01"}, {"call_date"}),
+        ({**REACHED, "call_date": "yesterday"}, {"call_date"}),
+        ({"cramps": 1}, {"reached"}),
+    ],
+)
+def test_bad_values_are_400_naming_each_field(p_c1, ra_c1, api, body, fields):
+    week = first_week(p_c1)
+    response = api(ra_c1).post(call_url(week), body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == fields
+    week.refresh_from_db()
+    assert week.reached is None
+
+
+def test_call_for_a_week_at_another_site_is_not_found(p_c2, ra_c1, api):
+    response = api(ra_c1).post(call_url(first_week(p_c2)), REACHED, format="json")
+    assert response.status_code == 404
+    assert api(ra_c1).get(f"/api/diary-weeks/{first_week(p_c2).pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["statistician", "unblinded_statistician", "investigator"])
+def test_roles_that_do_not_enter_data_cannot_record_calls(p_c1, site_c1, api, role):
+    user = make_user(role, site_c1)
+    response = api(user).post(call_url(first_week(p_c1)), REACHED, format="json")
+    assert response.status_code == 403
+    assert first_week(p_c1).reached is None
+
+
+def test_list_filters_by_participant_phase_week_and_site(p_c1, p_c2, coordinator, api):
+    client = api(coordinator)
+    body = client.get("/api/diary-weeks/?participant=C1-001&phase=screening&week=2").json()
+    assert [(w["participant_id"], w["week"]) for w in body["results"]] == [("C1-001", 2)]
+    by_site = client.get("/api/diary-weeks/?site=C2").json()
+    assert {w["participant_id"] for w in by_site["results"]} == {"C2-001"}
+    assert client.get("/api/diary-weeks/?due_on=2023-01-16").json()["count"] == 2
+    assert client.get("/api/diary-weeks/?week=0").status_code == 400
+    assert client.get("/api/diary-weeks/?week=99999999999999999999").status_code == 400
+
+
+def test_list_filters_recorded_weeks(p_c1, ra_c1, api):
+    client = api(ra_c1)
+    client.post(call_url(first_week(p_c1)), REACHED, format="json")
+    assert client.get("/api/diary-weeks/?recorded=true").json()["count"] == 1
+    assert client.get("/api/diary-weeks/?recorded=false").json()["count"] == 1
+
+
+def test_list_is_paginated(p_c1, p_c2, coordinator, api):
+    body = api(coordinator).get("/api/diary-weeks/?page_size=3").json()
+    assert body["count"] == 4 and len(body["results"]) == 3 and body["next"]
+    assert api(coordinator).get("/api/diary-weeks/?page=99").status_code == 404
+
+
+def test_huge_or_malformed_ids_are_not_found(p_c1, coordinator, api):
+    for pk in ("99999999999999999999999", "-1", "abc"):
+        assert api(coordinator).get(f"/api/diary-weeks/{pk}/").status_code == 404
