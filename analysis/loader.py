@@ -9,36 +9,32 @@ phase, week, ...), so the same data gives the same frames whatever the database'
 row order or primary keys.
 
 What is read is what the data package holds: every screening record; the
-randomized participants, with the arm of their bottle; the diary weeks of those
+randomized participants, with the arm of their bottle (from
+`diary.selectors.allocation.participant_arm_codes`); the diary weeks of those
 participants that have been called (`reached` set); their adverse events.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
 from analysis.dataset import TrialDataset
-from analysis.errors import InvalidArms
-from diary.crypto import open_arm
 from diary.models import (
     AdverseEvent,
     Arm,
     DiaryWeek,
-    ListEntry,
     Participant,
     ScreeningRecord,
     Site,
     Trial,
 )
+from diary.selectors.allocation import participant_arm_codes
 
 CHUNK_ROWS = 50_000
 PHASE_ORDER = {"screening": 0, "intervention": 1}
@@ -81,34 +77,6 @@ def itt_dataset(*, trial: Trial) -> TrialDataset:
         diary=_diary(trial, participants),
         adverse_events=_adverse_events(trial, participants),
     )
-
-
-def participant_arm_codes(*, trial: Trial) -> dict[str, str]:
-    """{participant_id: arm code} of the randomized participants (never for display):
-    each bottle's arm opened from the trial's randomization list."""
-    entries = ListEntry.objects.filter(
-        randomization_list__trial=trial,
-        bottle_number__in=_randomized(trial).values("bottle_number"),
-    ).values_list("bottle_number", "arm_sealed")
-    arm_of_bottle = {bottle: open_arm(sealed) for bottle, sealed in entries.iterator(2000)}
-    return {
-        pid: arm_of_bottle[bottle]
-        for pid, bottle in _randomized(trial).values_list("participant_id", "bottle_number")
-        if bottle in arm_of_bottle
-    }
-
-
-def group_codes(*, trial: Trial) -> dict[str, str]:
-    """{arm code: 'A' | 'B'}: the trial's fixed, secret naming of the groups in blinded
-    reports (derived from the allocation key, so it never changes and is not stored)."""
-    codes = sorted(trial.arms.values_list("code", flat=True))
-    if len(codes) != 2:
-        raise InvalidArms("the trial must have exactly two arms")
-    digest = hmac.new(
-        settings.ALLOCATION_KEY.encode(), f"group-codes:{trial.code}".encode(), hashlib.sha256
-    ).digest()
-    letters = ("A", "B") if digest[0] % 2 == 0 else ("B", "A")
-    return dict(zip(codes, letters, strict=True))
 
 
 # -- the tables --------------------------------------------------------------------------

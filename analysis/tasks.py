@@ -1,0 +1,24 @@
+"""Celery tasks of the analysis app: thin wrappers that take ids and call a service."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from analysis.models import Report
+from analysis.services.reports import report_build
+
+
+@shared_task(
+    name="analysis.generate_itt_report",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=5,
+)
+def generate_itt_report(report_id: int) -> str:
+    """Build the report (idempotent: a done report is left alone, a report whose
+    earlier job was killed is started again cleanly). Returns its final status."""
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        return "missing"
+    return report_build(report=report).status

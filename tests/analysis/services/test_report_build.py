@@ -1,0 +1,264 @@
+"""Building a report: all files or none, reproducible, and safe to run again."""
+
+import hashlib
+import io
+import json
+import threading
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.db.models import F
+
+from analysis import services
+from analysis.dataset import canonical_sha256
+from analysis.loader import itt_dataset
+from analysis.models import Report, ReportDownload, ReportFile
+from analysis.services.reports import (
+    INTERNAL_ERROR,
+    report_build,
+    report_file_download,
+    report_folder,
+    report_request_operator,
+)
+from diary.errors import AccessDenied
+from diary.models import DiaryWeek, ListEntry, RandomizationList
+from tests.factories import make_user
+
+reports_module = services.reports
+
+
+def _files_on_disk(media: Path) -> list[Path]:
+    root = media / "reports"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def _readable(report_file: ReportFile) -> bytes:
+    """The file's text: zips (xlsx, csv tables) opened member by member."""
+    content = report_file.file.read()
+    if content[:2] != b"PK":
+        return content
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return b"".join(archive.read(name) for name in archive.namelist())
+
+
+def _json(report: Report) -> bytes:
+    return report.files.get(kind="json").file.read()
+
+
+def test_report_build_attaches_every_format_with_its_hash_and_size(stored, media):
+    report = report_build(report=report_request_operator(os_user="ops", trial=stored))
+    assert report.status == Report.Status.DONE
+    assert (report.progress, report.stage, report.attempts) == (100, "Done", 1)
+    assert report.started_at <= report.finished_at
+    assert report.code_version
+    names = sorted(f.name for f in report.files.all())
+    stem = f"itt-report-{report.pk}"
+    assert names == sorted(
+        [
+            f"{stem}.json",
+            f"{stem}.html",
+            f"{stem}.xlsx",
+            f"{stem}-tables.zip",
+            f"{stem}-figure2.png",
+            f"{stem}-consort.png",
+        ]
+    )
+    for stored_file in report.files.all():
+        path = Path(stored_file.file.path)
+        assert path.parent == report_folder(report.pk)
+        content = path.read_bytes()
+        assert stored_file.size == len(content) > 0
+        assert stored_file.sha256 == hashlib.sha256(content).hexdigest()
+    assert [p.parent for p in _files_on_disk(media)] == [report_folder(report.pk)] * 6
+
+
+def test_report_build_records_the_hash_of_the_data_it_read(stored, media):
+    report = report_build(report=report_request_operator(os_user="ops", formats=["json"]))
+    assert report.data_sha256 == canonical_sha256(itt_dataset(trial=stored))
+    assert json.loads(_json(report))["data_sha256"] == report.data_sha256
+
+
+def test_report_build_gives_byte_identical_json_for_the_same_data(stored, media):
+    first = report_build(report=report_request_operator(os_user="ops", formats=["json"]))
+    second = report_build(report=report_request_operator(os_user="ops", formats=["json"]))
+    assert first.pk != second.pk
+    assert _json(first) == _json(second)
+    assert first.files.get().sha256 == second.files.get().sha256
+
+
+def test_report_build_hash_and_json_change_when_one_value_changes(stored, media):
+    first = report_build(report=report_request_operator(os_user="ops", formats=["json"]))
+    week = DiaryWeek.objects.filter(participant__trial=stored, cramps__gt=0).first()
+    DiaryWeek.objects.filter(pk=week.pk).update(duration_min=week.duration_min + Decimal("1"))
+    second = report_build(report=report_request_operator(os_user="ops", formats=["json"]))
+    assert second.data_sha256 != first.data_sha256
+    assert _json(second) != _json(first)
+
+
+def test_blinded_report_names_groups_only_by_code(stored, media):
+    report = report_build(report=report_request_operator(os_user="ops", formats=["json"]))
+    data = json.loads(_json(report))
+    assert [a["code"] for a in data["arms"]] == ["A", "B"]
+    assert all("role" not in a for a in data["arms"])
+    every_file = b"".join(_readable(f) for f in report.files.all())
+    for arm in stored.arms.all():
+        for secret in (arm.code, arm.label, "experimental", "comparator"):
+            assert secret.encode() not in every_file
+            assert secret not in str(data)
+
+
+def test_report_file_names_never_name_an_arm(stored, media):
+    report = report_build(report=report_request_operator(os_user="ops", blinded=False))
+    assert report.status == Report.Status.DONE
+    data = json.loads(_json(report))
+    assert {a["code"] for a in data["arms"]} == {"vitamin_k2", "placebo"}
+    for path in _files_on_disk(media):
+        for arm in stored.arms.all():
+            assert arm.code not in path.name.lower()
+            assert arm.label.lower() not in path.name.lower()
+
+
+def test_failed_build_leaves_no_file_and_a_retry_succeeds(stored, media, monkeypatch):
+    def broken(report):
+        raise RuntimeError("the disk caught fire (placebo)")
+
+    monkeypatch.setitem(reports_module.RENDERERS, "xlsx", broken)
+    report = report_build(report=report_request_operator(os_user="ops"))
+    assert report.status == Report.Status.FAILED
+    assert report.error == INTERNAL_ERROR  # no internal detail (nor any arm) shown to users
+    assert not report.files.exists()
+    assert _files_on_disk(media) == []
+    assert report.finished_at is not None
+
+    monkeypatch.undo()
+    report = report_build(report=report)
+    assert report.status == Report.Status.DONE
+    assert report.attempts == 2
+    assert report.error == ""
+    assert report.files.count() == 6
+
+
+def test_a_failure_while_attaching_the_files_moves_nothing_into_place(stored, media, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(ReportFile.objects, "bulk_create", refuse)
+    report = report_build(report=report_request_operator(os_user="ops", formats=["json"]))
+    assert report.status == Report.Status.FAILED
+    assert not ReportFile.objects.exists()
+    assert _files_on_disk(media) == []
+
+
+def test_analysis_error_is_reported_in_plain_words(db, media):
+    from tests.analysis.stored_trial import stored_trial
+
+    trial = stored_trial(randomized=6)
+    ListEntry.objects.all().delete()
+    RandomizationList.objects.all().delete()
+    report = report_build(report=report_request_operator(os_user="ops", trial=trial))
+    assert report.status == Report.Status.FAILED
+    assert "no known arm" in report.error
+    assert not report.files.exists()
+
+
+def test_a_done_report_is_not_rebuilt(stored, media, monkeypatch):
+    report = report_build(report=report_request_operator(os_user="ops", formats=["json"]))
+    before = list(report.files.values_list("pk", "sha256"))
+
+    def must_not_run(**kwargs):
+        raise AssertionError("the data was read again")
+
+    monkeypatch.setattr(reports_module, "itt_dataset", must_not_run)
+    again = report_build(report=report)
+    assert again.status == Report.Status.DONE
+    assert again.attempts == 1
+    assert list(again.files.values_list("pk", "sha256")) == before
+
+
+def test_a_report_left_running_by_a_killed_job_is_rebuilt_cleanly(stored, media):
+    report = report_request_operator(os_user="ops", formats=["json"])
+    Report.objects.filter(pk=report.pk).update(status="running", attempts=1, progress=40)
+    # What a job killed at different moments leaves behind: a half-written staging
+    # folder, and a folder already moved into place but never attached.
+    staging = Path(media) / "reports" / ".staging" / f"{report.pk}-1-dead"
+    staging.mkdir(parents=True)
+    (staging / f"itt-report-{report.pk}.json").write_bytes(b'{"half":')
+    final = report_folder(report.pk)
+    final.mkdir(parents=True)
+    (final / f"itt-report-{report.pk}.xlsx").write_bytes(b"stale")
+    assert not report.files.exists()  # nothing of it is visible
+
+    report = report_build(report=report)
+    assert report.status == Report.Status.DONE
+    assert report.attempts == 2
+    assert [p.name for p in _files_on_disk(media)] == [f"itt-report-{report.pk}.json"]
+    assert json.loads(_json(report))["schema"] == "itt-report/1"
+
+
+def test_an_attempt_overtaken_by_a_newer_one_attaches_nothing(stored, media, monkeypatch):
+    report = report_request_operator(os_user="ops", formats=["json"])
+    real = reports_module.itt_dataset
+
+    def overtaken(*, trial):
+        # Meanwhile the job was delivered again and a second attempt started.
+        Report.objects.filter(pk=report.pk).update(attempts=F("attempts") + 1)
+        return real(trial=trial)
+
+    monkeypatch.setattr(reports_module, "itt_dataset", overtaken)
+    result = report_build(report=report)
+    assert result.status == Report.Status.RUNNING  # still the newer attempt's
+    assert result.attempts == 2
+    assert not result.files.exists()
+    assert _files_on_disk(media) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_committed_while_the_job_runs(media, monkeypatch):
+    from tests.analysis.stored_trial import stored_trial
+
+    trial = stored_trial(randomized=8)
+    report = report_request_operator(os_user="ops", formats=["json"], trial=trial)
+    seen = []
+    real = reports_module.build_report
+
+    def watched(*args, **kwargs):
+        # Another connection (as the web app's) sees the job's progress meanwhile.
+        def look():
+            seen.append(Report.objects.values_list("status", "progress", "stage").get())
+            connection.close()
+
+        reader = threading.Thread(target=look)
+        reader.start()
+        reader.join()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reports_module, "build_report", watched)
+    report_build(report=report)
+    assert seen == [("running", 30, "Computing the analyses")]
+
+
+def test_report_file_download_is_audited(stored, media):
+    report = report_build(report=report_request_operator(os_user="ops", formats=["json"]))
+    statistician = make_user("statistician")
+    file = report.files.get()
+    report_file_download(report_file=file, by_user=statistician, remote_addr="10.0.0.7")
+    audit = ReportDownload.objects.get()
+    assert (audit.user, audit.report_file, audit.file_name, audit.remote_addr) == (
+        statistician,
+        file,
+        file.file.name,
+        "10.0.0.7",
+    )
+
+
+@pytest.mark.parametrize("role", ["coordinator", "statistician", "research_assistant"])
+def test_unblinded_report_download_is_refused_to_other_roles(stored, media, role):
+    report = report_build(
+        report=report_request_operator(os_user="ops", blinded=False, formats=["json"])
+    )
+    with pytest.raises(AccessDenied):
+        report_file_download(report_file=report.files.get(), by_user=make_user(role, "C1"))
+    assert not ReportDownload.objects.exists()
