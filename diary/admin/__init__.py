@@ -1,1 +1,1 @@
-from . import clinical, trial  # noqa: F401  (registers the admin classes)
+from . import allocation, clinical, trial  # noqa: F401  (registers the admin classes)

@@ -2,8 +2,9 @@
 randomly varying size, any allocation ratio, optional strata, and spare bottles.
 
 Bottles are numbered 1..N: each stratum's bottles in a run (in the order of the
-strata), then the spares. Spares serve the whole trial (stratum empty) and come in
-shuffled blocks of the ratio, so a spare's number says nothing about its arm.
+strata), then the spares. Spares serve the whole trial (stratum empty): the number
+asked for, rounded up to a multiple of the ratio's total, in the ratio, shuffled as
+one block, so a spare's number says nothing about its arm.
 """
 
 from dataclasses import dataclass
@@ -129,10 +130,12 @@ def generate(design: ListDesign, *, seed: int) -> list[ListRow]:
                 )
             )
         block_offset += max((b for _, b in arms if b is not None), default=0)
-    spare_blocks = -(-design.spares // design.ratio_total)  # ceiling
-    for _ in range(spare_blocks):
+    spares = -(-design.spares // design.ratio_total) * design.ratio_total  # rounded up
+    if spares:
+        # One shuffled block: two spares' numbers say (almost) nothing about whether
+        # their arms are the same, as they would within small blocks.
         block_offset += 1
-        for arm in _block(design, design.ratio_total, stream):
+        for arm in _block(design, spares, stream):
             rows.append(
                 ListRow(
                     bottle_number=len(rows) + 1,

@@ -283,3 +283,40 @@ def emergency_unblindings_for(user) -> QuerySet[EmergencyUnblinding]:
 
 def trial_events(*, trial: Trial) -> QuerySet[TrialEvent]:
     return trial.events.select_related("by_user")
+
+
+@dataclass(frozen=True)
+class ListTableRow:
+    """One bottle of the list for the unblinded statistician's page."""
+
+    row: ListRow
+    participant_id: str | None
+    kind: str | None
+    allocated_on: date | None
+
+
+def randomization_list_table(*, randomization_list: RandomizationList) -> list[ListTableRow]:
+    """The list with arms opened and who got each bottle (unblinded statistician only)."""
+    given = {
+        a.list_entry.bottle_number: a
+        for a in Allocation.objects.filter(
+            list_entry__randomization_list=randomization_list
+        ).select_related("list_entry", "participant")
+    }
+    imported = dict(
+        Participant.objects.filter(
+            trial_id=randomization_list.trial_id, bottle_number__isnull=False
+        ).values_list("bottle_number", "participant_id")
+    )
+    table = []
+    for row in randomization_list_rows(randomization_list=randomization_list):
+        allocation = given.get(row.bottle_number)
+        if allocation is not None:
+            who, kind = allocation.participant.participant_id, allocation.get_kind_display()
+            on = allocation.allocated_on
+        elif row.bottle_number in imported:
+            who, kind, on = imported[row.bottle_number], "Randomization", None
+        else:
+            who = kind = on = None
+        table.append(ListTableRow(row=row, participant_id=who, kind=kind, allocated_on=on))
+    return table

@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from diary.models import Phase
+from diary.web.allocation_urls import urlpatterns as allocation_urlpatterns
 from diary.web.views import adverse_events, calls, participants, screening
 
 
@@ -44,3 +45,5 @@ urlpatterns = [
         name="adverse_event_edit",
     ),
 ]
+
+urlpatterns += allocation_urlpatterns

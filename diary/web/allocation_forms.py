@@ -1,0 +1,140 @@
+"""Forms of the randomization pages: making the list, replacement bottles,
+emergency unblinding, and the trial's lock."""
+
+from django import forms
+
+from diary.randomization.design import METHODS, PERMUTED_BLOCKS
+from diary.randomization.strata import FACTORS
+from diary.web.forms.base import TrialForm, whole_number
+
+FACTOR_CHOICES = [(f.name, f.label) for f in FACTORS.values()]
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class GenerateListForm(TrialForm):
+    service_fields = {"bottles_per_stratum": "bottles_per_stratum"}
+
+    method = forms.ChoiceField(
+        label="Method",
+        choices=list(METHODS.items()),
+        initial=PERMUTED_BLOCKS,
+        widget=forms.RadioSelect,
+    )
+    block_sizes = forms.CharField(
+        label="Block sizes",
+        initial="4, 6",
+        required=False,
+        help_text="Comma-separated; each a multiple of the ratio's total (2 for 1:1). "
+        "Each block's size is drawn at random from these.",
+    )
+    stratify_by = forms.MultipleChoiceField(
+        label="Stratify by",
+        choices=FACTOR_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty for no stratification.",
+    )
+    bottles_per_stratum = forms.IntegerField(
+        label="Bottles per stratum",
+        min_value=1,
+        max_value=100_000,
+        widget=whole_number(),
+        help_text="With blocks, a stratum is filled with whole blocks (up to one block more).",
+    )
+    spares = forms.IntegerField(
+        label="Spare bottles",
+        min_value=0,
+        max_value=10_000,
+        initial=10,
+        widget=whole_number(),
+        help_text="Kept for replacing lost or damaged bottles; rounded up to whole blocks.",
+    )
+
+    def clean_block_sizes(self) -> list[int]:
+        text = self.cleaned_data.get("block_sizes") or ""
+        parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+        try:
+            sizes = [int(p) for p in parts]
+        except ValueError:
+            raise forms.ValidationError("Enter whole numbers separated by commas.") from None
+        if self.data.get("method", PERMUTED_BLOCKS) == PERMUTED_BLOCKS and not sizes:
+            raise forms.ValidationError("Give at least one block size.")
+        return sizes
+
+
+class ImportListForm(TrialForm):
+    file = forms.FileField(
+        label="List file (CSV)",
+        help_text="Columns bottle_number, arm_code, and optionally block, stratum, is_spare (0/1).",
+    )
+    stratify_by = forms.MultipleChoiceField(
+        label="The list is stratified by",
+        choices=FACTOR_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Strata are named by the factors' values joined with '/', e.g. C1/F.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        return upload
+
+
+class ReplaceBottleForm(TrialForm):
+    reason = forms.CharField(
+        label="Why is a replacement needed?",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="E.g. bottle lost, broken, capsules damaged. Kept in the audit trail.",
+    )
+
+
+class PasswordReasonForm(TrialForm):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    password = forms.CharField(
+        label="Your password, again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )
+
+
+class EmergencyUnblindingForm(PasswordReasonForm):
+    confirm = forms.BooleanField(
+        label="I need the allocation for this participant's care and understand that the "
+        "request is recorded and reported.",
+    )
+
+
+class LockForm(TrialForm):
+    reason = forms.CharField(
+        label="Note (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class UnlockForm(TrialForm):
+    reason = forms.CharField(
+        label="Reason for unlocking", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class UnblindForm(TrialForm):
+    reason = forms.CharField(
+        label="Note (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    password = forms.CharField(
+        label="Your password, again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )
