@@ -24,6 +24,8 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Heartbeat files on tmpfs when there is one (containers), so a slow disk never
-# makes the arbiter think a worker hung.
-if Path("/dev/shm").is_dir():
-    worker_tmp_dir = "/dev/shm"
+# makes the arbiter think a worker hung. gunicorn creates them with mkstemp (random
+# name, mode 0600) and unlinks them at once, so a shared folder is safe here.
+SHM = "/dev/shm"  # noqa: S108  # nosec B108
+if Path(SHM).is_dir():
+    worker_tmp_dir = SHM
