@@ -1,0 +1,15 @@
+"""The report pages, under /reports/."""
+
+from django.urls import path
+
+from analysis.web import views
+
+app_name = "analysis"
+
+urlpatterns = [
+    path("", views.report_list, name="reports"),
+    path("new/", views.report_new, name="report_new"),
+    path("<int:report_id>/", views.report_detail, name="report"),
+    path("<int:report_id>/retry/", views.report_retry_view, name="report_retry"),
+    path("<int:report_id>/files/<int:file_id>/", views.report_file, name="report_file"),
+]
