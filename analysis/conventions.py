@@ -146,3 +146,9 @@ def completed(participants: pd.DataFrame, *, weeks: int) -> pd.Series:
     end = participants["randomized_on"] + pd.Timedelta(days=7 * weeks)
     withdrawn = participants["withdrawn_on"]
     return withdrawn.isna() | (withdrawn >= end)
+
+
+def with_baseline(means: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """Participant means joined with their baseline (`<outcome>_baseline` columns);
+    participants without a baseline are left out."""
+    return means.join(baseline[list(OUTCOMES)].add_suffix("_baseline"), how="inner")

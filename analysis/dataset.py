@@ -256,3 +256,25 @@ def _numbers(values: pd.Series, *, errors: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return values
     return pd.to_numeric(values.astype("object"), errors=errors)
+
+
+SORT_KEYS = {
+    "arms": ["code"],
+    "sites": ["site_code"],
+    "screening": ["screening_id"],
+    "participants": ["participant_id"],
+    "diary": ["participant_id", "phase", "week"],
+    "adverse_events": ["participant_id", "onset_on", "term"],
+}
+
+
+def in_canonical_order(dataset: TrialDataset) -> TrialDataset:
+    """The same data with every table's rows in a fixed order (its natural key), so
+    sums and means are taken in the same order however the rows were loaded."""
+    frames = {
+        name: dataset.table(name)
+        .sort_values(SORT_KEYS[name], kind="stable", na_position="last")
+        .reset_index(drop=True)
+        for name in TABLES
+    }
+    return TrialDataset(trial=dataset.trial, **frames)

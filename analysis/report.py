@@ -30,7 +30,7 @@ from analysis.conventions import (
     participant_means,
     week_values,
 )
-from analysis.dataset import TrialDataset, canonical_sha256
+from analysis.dataset import TrialDataset, canonical_sha256, in_canonical_order
 from analysis.tables.adverse_events import adverse_events
 from analysis.tables.change import baseline_summary, change_from_baseline
 from analysis.tables.consort import consort
@@ -52,6 +52,7 @@ def build_report(
 ) -> dict:
     """Compute the whole report from the dataset (see the module docstring)."""
     check_imputation(imputation)
+    dataset = in_canonical_order(dataset)
     groups = cohort(dataset, blinded=blinded, group_codes=group_codes)
     order, people = groups.order, groups.participants
     screening_weeks = int(dataset.trial["screening_weeks"])

@@ -1,7 +1,9 @@
 """Two-group summaries and t comparisons from summary statistics.
 
 Every SD uses n - 1; a CI uses the t quantile with the test's degrees of
-freedom; anything undefined (too few values, zero variance) is None.
+freedom; anything undefined (too few values, zero variance) is None. A
+standard error below `RELATIVE_NOISE` times the size of the means is rounding
+noise of a zero variance, and counts as zero.
 """
 
 from __future__ import annotations
@@ -11,6 +13,13 @@ from typing import NamedTuple
 
 import pandas as pd
 from scipy import stats
+
+RELATIVE_NOISE = 1e-10
+
+
+def negligible(spread: float, *scale: float) -> bool:
+    """True when `spread` is zero up to floating-point noise at the data's scale."""
+    return not spread > RELATIVE_NOISE * max([1.0, *(abs(x) for x in scale if math.isfinite(x))])
 
 
 class Summary(NamedTuple):
@@ -57,7 +66,7 @@ def compare(a: Summary, b: Summary, *, equal_var: bool) -> dict:
     difference = number(a.mean - b.mean) if a.n and b.n else None
     se, df = _standard_error(a, b, equal_var=equal_var)
     result = {"difference": difference, "ci95": [None, None], "p": None, "t": None, "df": df}
-    if difference is None or se is None or df is None:
+    if difference is None or se is None or df is None or negligible(se, a.mean, b.mean):
         return result
     t = difference / se
     quantile = stats.t.ppf(0.975, df)
@@ -75,12 +84,11 @@ def _standard_error(a: Summary, b: Summary, *, equal_var: bool):
         if a.n < 1 or b.n < 1 or df < 1:
             return None, None
         pooled = (_sum_squares(a) + _sum_squares(b)) / df
-        se = math.sqrt(pooled * (1 / a.n + 1 / b.n))
-        return (se if se > 0 else None), float(df)
+        return math.sqrt(pooled * (1 / a.n + 1 / b.n)), float(df)
     if a.n < 2 or b.n < 2:
         return None, None
     va, vb = a.var / a.n, b.var / b.n
-    if not va + vb > 0:
+    if negligible(math.sqrt(va + vb), a.mean, b.mean):
         return None, None
     df = (va + vb) ** 2 / (va**2 / (a.n - 1) + vb**2 / (b.n - 1))
     return math.sqrt(va + vb), float(df)

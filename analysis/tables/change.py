@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.conventions import OUTCOMES
+from analysis.conventions import OUTCOMES, with_baseline
 from analysis.stats import compare, describe, summaries
 
 
@@ -22,7 +22,7 @@ def change_from_baseline(
 ) -> dict:
     """Participant mean over the intervention weeks minus baseline, for analysed participants
     with a baseline: {outcome: {<group>: {n, mean, sd}, difference, ci95, p}} (pooled t)."""
-    joined = means.join(baseline[list(OUTCOMES)], rsuffix="_baseline", how="inner")
+    joined = with_baseline(means, baseline)
     table = {}
     for outcome in OUTCOMES:
         change = joined[outcome] - joined[f"{outcome}_baseline"]

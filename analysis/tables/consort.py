@@ -22,7 +22,9 @@ def consort(
     excluded = screening[screening["outcome"].ne("enrolled")]
     by_outcome = excluded["outcome"].value_counts()
     reasons = (
-        excluded.assign(reason=excluded["reason"].fillna("")).groupby(["outcome", "reason"]).size()
+        excluded.assign(reason=excluded["reason"].fillna("not recorded"))
+        .groupby(["outcome", "reason"])
+        .size()
     )
     arm = participants["arm"]
     allocated = arm.value_counts()

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from analysis.conventions import OUTCOMES
-from analysis.stats import compare, describe, number, summaries
+from analysis.conventions import OUTCOMES, with_baseline
+from analysis.stats import compare, describe, negligible, number, summaries
 
 
 def _two_groups(values: pd.Series, arm: pd.Series, order, *, equal_var: bool) -> dict:
@@ -32,7 +32,7 @@ def ancova(means: pd.DataFrame, baseline: pd.DataFrame, order: tuple[str, str]) 
 
     Participants without a baseline are left out; classical standard errors.
     """
-    joined = means.join(baseline[list(OUTCOMES)], rsuffix="_baseline", how="inner")
+    joined = with_baseline(means, baseline)
     return {o: _ancova_one(joined, o, order) for o in OUTCOMES}
 
 
@@ -55,9 +55,10 @@ def _ancova_one(joined: pd.DataFrame, outcome: str, order) -> dict:
     )
     if len(rows) <= 3 or np.linalg.matrix_rank(design) < 3:
         return result
-    fit = sm.OLS(rows[outcome].to_numpy(dtype=float), design).fit()
+    y = rows[outcome].to_numpy(dtype=float)
+    fit = sm.OLS(y, design).fit()
     low, high = fit.conf_int(alpha=0.05)[1]
-    defined = np.isfinite(fit.bse[1]) and fit.bse[1] > 0
+    defined = np.isfinite(fit.bse[1]) and not negligible(np.sqrt(fit.scale), np.abs(y).max())
     result.update(
         difference=number(fit.params[1]),
         ci95=[number(low), number(high)] if defined else [None, None],

@@ -9,7 +9,7 @@ from analysis.dataset import TrialDataset, coerce_frame
 
 TRIAL = {
     "code": "TEST-NLC",
-    "title": "A test trial of a cramp remedy",
+    "title": "A test trial for nocturnal cramps",
     "screening_weeks": 2,
     "intervention_weeks": 3,
 }
@@ -198,3 +198,65 @@ def simulate(
         diary=coerce_frame("diary", diary),
         adverse_events=coerce_frame("adverse_events", adverse),
     )
+
+
+def tiny_trial() -> TrialDataset:
+    """2 + 2 participants, 2 screening and 3 intervention weeks, worked by hand in
+    tests/analysis/test_tiny_trial.py. P1, P2 take the remedy (experimental);
+    P3, P4 the dummy (comparator). P2 misses intervention week 2 (call not
+    reached) and P4 has no row for week 3; P1's week 3 has no cramp; P2 has no
+    observed second screening week; P2 withdraws on day 10, P4 on day 21 (the
+    last day of the intervention, so P4 completed)."""
+    participants = [
+        participant(
+            "P1", "remedy", sex="F", age=70, height_cm=160.0, weight_kg=50.0,
+            hypertension=True, diabetes=False, creatinine_mg_dl=0.80,
+        ),
+        participant(
+            "P2", "remedy", sex="M", age=80, height_cm=170.0, weight_kg=60.0,
+            hypertension=False, diabetes=True, creatinine_mg_dl=1.00,
+            withdrawn_on="2023-01-26", withdrawal_reason="moved away",
+        ),
+        participant(
+            "P3", "dummy", sex="F", age=66, height_cm=150.0, weight_kg=55.0,
+            hypertension=True, diabetes=True, creatinine_mg_dl=0.90,
+        ),
+        participant(
+            "P4", "dummy", sex="F", age=72, height_cm=156.0, weight_kg=45.0,
+            hypertension=True, diabetes=False, creatinine_mg_dl=None,
+            withdrawn_on="2023-02-06", withdrawal_reason="tired of calls",
+        ),
+    ]  # fmt: skip
+    s, i = "screening", "intervention"
+    diary = [
+        week("P1", s, 1, 2, 1.0, 4.0), week("P1", s, 2, 4, 2.0, 6.0),
+        week("P2", s, 1, 3, 1.0, 5.0), week("P2", s, 2, None),
+        week("P3", s, 1, 2, 2.0, 3.0), week("P3", s, 2, 2, 1.0, 5.0),
+        week("P4", s, 1, 4, 1.0, 6.0), week("P4", s, 2, 2, 3.0, 4.0),
+        week("P1", i, 1, 1, 1.0, 2.0), week("P1", i, 2, 2, 0.5, 3.0), week("P1", i, 3, 0),
+        week("P2", i, 1, 2, 1.5, 4.0), week("P2", i, 2, None), week("P2", i, 3, 1, 1.0, 2.0),
+        week("P3", i, 1, 3, 2.0, 5.0), week("P3", i, 2, 4, 1.0, 6.0), week("P3", i, 3, 2, 1.5, 4.0),
+        week("P4", i, 1, 5, 1.0, 7.0), week("P4", i, 2, 2, 2.0, 3.0),
+    ]  # fmt: skip
+    screened = [
+        {"screening_id": f"SP{n}", "site_code": "C1", "screened_on": "2023-01-01", "sex": "F",
+         "age": 70, "outcome": "enrolled", "reason": None}
+        for n in range(1, 5)
+    ] + [
+        {"screening_id": "S9", "site_code": "C1", "screened_on": "2023-01-01", "sex": "M",
+         "age": 68, "outcome": "not_meeting_inclusion", "reason": "one cramp in screening"},
+        {"screening_id": "S8", "site_code": "C1", "screened_on": "2023-01-02", "sex": "F",
+         "age": 75, "outcome": "declined", "reason": None},
+    ]  # fmt: skip
+    events = [
+        {"participant_id": "P1", "onset_on": "2023-01-20", "term": "headache",
+         "serious": False, "grade": "mild", "relatedness": "unrelated",
+         "outcome": "recovered", "resolved_on": "2023-01-21"},
+        {"participant_id": "P1", "onset_on": "2023-01-25", "term": "rash",
+         "serious": False, "grade": "mild", "relatedness": "possible",
+         "outcome": "recovered", "resolved_on": None},
+        {"participant_id": "P3", "onset_on": "2023-01-30", "term": "fall",
+         "serious": True, "grade": "severe", "relatedness": "unlikely",
+         "outcome": "recovered", "resolved_on": None},
+    ]  # fmt: skip
+    return make_dataset(participants, diary, screening=screened, adverse_events=events)
