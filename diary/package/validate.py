@@ -1,0 +1,551 @@
+"""Checking a package before anything is written.
+
+Every rule of the contract's "What an import refuses" is checked and every
+problem is listed with its file, physical line (the header is line 1), column
+and what is wrong. Protocol deviations in historical data (a participant younger
+than the protocol's minimum age, too few screening cramps) are imported and
+listed as warnings.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from diary.models import (
+    ListEntry,
+    Participant,
+    ScreeningOutcome,
+    ScreeningRecord,
+    Site,
+    Trial,
+)
+from diary.package.problems import PackageRefused, ProblemLog
+from diary.package.protocol import (
+    Protocol,
+    protocol_compare,
+    protocol_from_json,
+    protocol_from_trial,
+)
+from diary.package.reader import Package, Table
+from diary.package.rows import INVALID, columns_check, typed_rows
+from diary.package.schema import (
+    ADVERSE_EVENTS,
+    ALLOCATION,
+    DIARY,
+    FILES,
+    PARTICIPANTS,
+    REQUIRED_FILES,
+    SCREENING,
+    SITES,
+    TRIAL_JSON,
+)
+
+PHASE_KEY = {"screening": 0, "intervention": 1}
+
+
+def _ok(*values) -> bool:
+    return all(v is not INVALID and v is not None for v in values)
+
+
+@dataclass
+class ParticipantRef:
+    """What the diary and adverse-event checks need to know of a participant."""
+
+    index: int
+    line: int
+    consented_on: date | None
+    randomized_on: date | None
+    withdrawn_on: date | None
+    screening_cramps: int = 0
+    screening_weeks_observed: int = 0
+
+
+@dataclass
+class Checked:
+    """A package that passed every check, with its rows typed for the import."""
+
+    protocol: Protocol
+    trial: Trial | None
+    new_sites: list[dict]
+    screening: list[dict]
+    allocation: list[dict] | None
+    participants: list[dict]
+    adverse_events: list[dict]
+    diary: Table
+    diary_rows: int
+    warnings: ProblemLog = field(default_factory=ProblemLog)
+
+
+def trial_holds_data(trial: Trial) -> bool:
+    return (
+        ScreeningRecord.objects.filter(trial=trial).exists()
+        or Participant.objects.filter(trial=trial).exists()
+    )
+
+
+def package_check(package: Package, *, trial: Trial | None) -> Checked:
+    """Check the whole package against the configured trial (or its trial.json);
+    raise PackageRefused listing every problem."""
+    return _PackageChecker(package, trial).run()
+
+
+class _PackageChecker:
+    def __init__(self, package: Package, trial: Trial | None):
+        self.package = package
+        self.trial = trial
+        self.problems = ProblemLog()
+        self.warnings = ProblemLog()
+        for problem in package.problems:
+            self.problems.add(problem.file, problem.line, problem.column, problem.message)
+        # None = not known (the file is unusable): references to it are not checked.
+        self.sites: set[str] | None = None
+        self.screenings: dict[str, dict] | None = None
+        self.bottles: set[int] | None = None
+        self.participants: dict[str, ParticipantRef] | None = None
+
+    # -- the whole package ---------------------------------------------------------
+
+    def run(self) -> Checked:
+        if self.trial is not None and trial_holds_data(self.trial):
+            self.problems.add(
+                None,
+                None,
+                None,
+                f"the trial {self.trial.code} already holds data; importing into it is "
+                "refused, not merged (import into an empty database)",
+            )
+            self._refuse()
+        protocol = self._protocol()
+        tables = self._tables()
+        if protocol is None:
+            self._refuse()
+        self.protocol = protocol
+        new_sites = self._sites(tables.get(SITES))
+        screening = self._screening(tables.get(SCREENING))
+        allocation = self._allocation(tables.get(ALLOCATION))
+        participants = self._participants(tables.get(PARTICIPANTS))
+        diary_rows = self._diary(tables.get(DIARY))
+        adverse_events = self._adverse_events(tables.get(ADVERSE_EVENTS))
+        self._deviations()
+        if self.problems:
+            self._refuse()
+        return Checked(
+            protocol=protocol,
+            trial=self.trial,
+            new_sites=new_sites,
+            screening=screening,
+            allocation=allocation,
+            participants=participants,
+            adverse_events=adverse_events,
+            diary=tables[DIARY],
+            diary_rows=diary_rows,
+            warnings=self.warnings,
+        )
+
+    def _refuse(self):
+        raise PackageRefused(self.problems.items, total=self.problems.total)
+
+    def _protocol(self) -> Protocol | None:
+        data = self.package.trial_json
+        packaged = protocol_from_json(data, self.problems) if data is not None else None
+        if self.trial is None:
+            if data is None and not any(p.file == TRIAL_JSON for p in self.problems.items):
+                self.problems.add(
+                    TRIAL_JSON, None, None, "the file is missing (no trial is configured yet)"
+                )
+            return packaged
+        configured = protocol_from_trial(self.trial)
+        if packaged is not None:
+            protocol_compare(configured, packaged, self.problems)
+            if packaged.arm_codes != configured.arm_codes:
+                self.warnings.add(
+                    TRIAL_JSON,
+                    None,
+                    "arms",
+                    "the package's arms differ from the configured trial's; the configured "
+                    "arms are kept",
+                )
+        return configured
+
+    def _tables(self) -> dict[str, Table]:
+        tables = {}
+        for name in (*REQUIRED_FILES, ALLOCATION):
+            table = self.package.tables.get(name)
+            if table is None:
+                if name in REQUIRED_FILES and not any(p.file == name for p in self.problems.items):
+                    self.problems.add(name, None, None, "the file is missing")
+                continue
+            if columns_check(table, FILES[name], self.problems):
+                tables[name] = table
+        return tables
+
+    # -- one file at a time ----------------------------------------------------------
+
+    def _sites(self, table: Table | None) -> list[dict]:
+        configured = {}
+        if self.trial is not None:
+            configured = dict(Site.objects.filter(trial=self.trial).values_list("code", "name"))
+        if table is None:
+            return []
+        seen: dict[str, int] = {}
+        new = []
+        for line, row in typed_rows(table, FILES[SITES], self.problems):
+            code, name = row["site_code"], row["name"]
+            if not _ok(code):
+                continue
+            if code in seen:
+                self._duplicate(SITES, line, "site_code", code, seen[code])
+                continue
+            seen[code] = line
+            if code in configured:
+                if _ok(name) and name != configured[code]:
+                    self.warnings.add(
+                        SITES,
+                        line,
+                        "name",
+                        f"site {code} is configured as {configured[code]!r}; that name is kept",
+                    )
+            elif _ok(name):
+                new.append({"site_code": code, "name": name})
+        self.sites = set(seen) | set(configured)
+        return new
+
+    def _screening(self, table: Table | None) -> list[dict]:
+        if table is None:
+            return []
+        rows, seen = [], {}
+        for line, row in typed_rows(table, FILES[SCREENING], self.problems):
+            sid = row["screening_id"]
+            self._site_known(SCREENING, line, row["site_code"])
+            if _ok(sid):
+                if sid in seen:
+                    self._duplicate(SCREENING, line, "screening_id", sid, seen[sid]["line"])
+                    continue
+                seen[sid] = {"line": line, **row}
+            rows.append(row)
+        self.screenings = seen
+        return rows
+
+    def _allocation(self, table: Table | None) -> list[dict] | None:
+        existing = None
+        if self.trial is not None:
+            existing = set(
+                ListEntry.objects.filter(randomization_list__trial=self.trial).values_list(
+                    "bottle_number", flat=True
+                )
+            )
+        if table is None:
+            # Without allocation.csv, bottles are checked against the list already held.
+            self.bottles = existing or None
+            return None
+        if existing:
+            self.problems.add(
+                ALLOCATION,
+                None,
+                None,
+                "the trial already has a randomization list; a second one is refused",
+            )
+        arms = sorted(self.protocol.arm_codes)
+        rows, seen = [], {}
+        for line, row in typed_rows(table, FILES[ALLOCATION], self.problems):
+            bottle, arm = row["bottle_number"], row["arm_code"]
+            if _ok(arm) and arm not in self.protocol.arm_codes:
+                self.problems.add(
+                    ALLOCATION,
+                    line,
+                    "arm_code",
+                    f"unknown arm_code {arm!r} (the trial's arms: {', '.join(arms)})",
+                )
+            if _ok(bottle):
+                if bottle in seen:
+                    self._duplicate(ALLOCATION, line, "bottle_number", bottle, seen[bottle])
+                    continue
+                seen[bottle] = line
+            rows.append(row)
+        self.bottles = set(seen)
+        return rows
+
+    def _participants(self, table: Table | None) -> list[dict]:
+        if table is None:
+            return []
+        rows, refs = [], {}
+        screening_taken: dict[str, str] = {}
+        bottles: dict[int, int] = {}
+        for line, row in typed_rows(table, FILES[PARTICIPANTS], self.problems):
+            pid = row["participant_id"]
+            self._site_known(PARTICIPANTS, line, row["site_code"])
+            self._participant_screening(line, row, screening_taken)
+            self._participant_bottle(line, row["bottle_number"], bottles)
+            self._participant_dates(line, row)
+            if _ok(row["age"]) and self.protocol.min_age and row["age"] < self.protocol.min_age:
+                self.warnings.add(
+                    PARTICIPANTS,
+                    line,
+                    "age",
+                    f"{pid} is aged {row['age']}, below the protocol's minimum age "
+                    f"{self.protocol.min_age} (protocol deviation)",
+                )
+            if _ok(pid):
+                if pid in refs:
+                    self._duplicate(PARTICIPANTS, line, "participant_id", pid, refs[pid].line)
+                    continue
+                refs[pid] = ParticipantRef(
+                    index=len(refs),
+                    line=line,
+                    consented_on=_value(row["consented_on"]),
+                    randomized_on=_value(row["randomized_on"]),
+                    withdrawn_on=_value(row["withdrawn_on"]),
+                )
+            rows.append(row)
+        self.participants = refs
+        return rows
+
+    def _participant_screening(self, line: int, row: dict, taken: dict[str, str]) -> None:
+        sid, pid = row["screening_id"], row["participant_id"]
+        if not _ok(sid) or self.screenings is None:
+            return
+        screening = self.screenings.get(sid)
+        if screening is None:
+            self.problems.add(
+                PARTICIPANTS,
+                line,
+                "screening_id",
+                f"unknown screening_id {sid!r} (not in {SCREENING})",
+            )
+            return
+        if screening["outcome"] not in (ScreeningOutcome.ENROLLED, INVALID):
+            self.problems.add(
+                PARTICIPANTS,
+                line,
+                "screening_id",
+                f"screening {sid} has outcome {screening['outcome']!r} "
+                f"({SCREENING} line {screening['line']}); a participant's must be 'enrolled'",
+            )
+        if sid in taken:
+            self.problems.add(
+                PARTICIPANTS,
+                line,
+                "screening_id",
+                f"duplicate screening_id {sid!r}: it is already {taken[sid]}'s screening",
+            )
+        else:
+            taken[sid] = pid if _ok(pid) else "another participant"
+        site = row["site_code"]
+        if _ok(site, screening["site_code"]) and site != screening["site_code"]:
+            self.warnings.add(
+                PARTICIPANTS,
+                line,
+                "site_code",
+                f"site {site} differs from screening {sid}'s site {screening['site_code']}",
+            )
+        consented, screened = row["consented_on"], screening["screened_on"]
+        if _ok(consented, screened) and consented < screened:
+            self.problems.add(
+                PARTICIPANTS,
+                line,
+                "consented_on",
+                f"consent {consented} is before screening {sid} on {screened}",
+            )
+
+    def _participant_bottle(self, line: int, bottle, seen: dict[int, int]) -> None:
+        if not _ok(bottle):
+            return
+        if bottle in seen:
+            self._duplicate(PARTICIPANTS, line, "bottle_number", bottle, seen[bottle])
+            return
+        seen[bottle] = line
+        if self.bottles is not None and bottle not in self.bottles:
+            self.problems.add(
+                PARTICIPANTS,
+                line,
+                "bottle_number",
+                f"unknown bottle_number {bottle} (not on the randomization list)",
+            )
+
+    def _participant_dates(self, line: int, row: dict) -> None:
+        consented, randomized = row["consented_on"], row["randomized_on"]
+        withdrawn, reason = row["withdrawn_on"], row["withdrawal_reason"]
+        if _ok(consented, randomized) and randomized < consented:
+            self.problems.add(
+                PARTICIPANTS,
+                line,
+                "randomized_on",
+                f"randomization {randomized} is before consent {consented}",
+            )
+        if _ok(withdrawn, randomized) and withdrawn < randomized:
+            self.problems.add(
+                PARTICIPANTS,
+                line,
+                "withdrawn_on",
+                f"withdrawal {withdrawn} is before randomization {randomized}",
+            )
+        if _ok(withdrawn) and reason is None:
+            self.problems.add(
+                PARTICIPANTS,
+                line,
+                "withdrawal_reason",
+                "missing value (a withdrawal needs a reason)",
+            )
+
+    def _diary(self, table: Table | None) -> int:
+        if table is None:
+            return 0
+        weeks = {p: self.protocol.weeks(p) for p in PHASE_KEY}
+        seen: dict[tuple, int] = {}
+        count = 0
+        for line, row in typed_rows(table, FILES[DIARY], self.problems):
+            count += 1
+            ref = self._participant_ref(DIARY, line, row["participant_id"])
+            phase, week = row["phase"], row["week"]
+            if _ok(phase, week):
+                if week > weeks[phase]:
+                    self.problems.add(
+                        DIARY,
+                        line,
+                        "week",
+                        f"week {week} is outside the {phase} weeks 1-{weeks[phase]}",
+                    )
+                elif ref is not None:
+                    key = (ref.index, PHASE_KEY[phase], week)
+                    if key in seen:
+                        self.problems.add(
+                            DIARY,
+                            line,
+                            "week",
+                            f"duplicate participant-week ({row['participant_id']}, {phase} "
+                            f"week {week}; first on line {seen[key]})",
+                        )
+                    else:
+                        seen[key] = line
+            self._diary_values(line, row)
+            if ref is not None and _ok(phase, week):
+                self._diary_call_date(line, row, ref)
+                if phase == "screening" and row["reached"] is True and _ok(row["cramps"]):
+                    ref.screening_cramps += row["cramps"]
+                    ref.screening_weeks_observed += 1
+        return count
+
+    def _diary_values(self, line: int, row: dict) -> None:
+        reached, cramps = row["reached"], row["cramps"]
+        duration, severity = row["duration_min"], row["severity"]
+        add = self.problems.add
+        if row["call_date"] is None:
+            add(DIARY, line, "call_date", "missing value (every call, reached or not, has a date)")
+        if reached is False:
+            for name in ("cramps", "duration_min", "severity", "capsules_missed"):
+                if row[name] is not None:
+                    add(DIARY, line, name, "must be empty when reached is 0")
+            return
+        if reached is not True or cramps is INVALID:
+            return
+        if cramps is None:
+            add(DIARY, line, "cramps", "missing value (reached is 1)")
+        elif cramps == 0:
+            for name in ("duration_min", "severity"):
+                if row[name] is not None:
+                    add(DIARY, line, name, "must be empty when cramps is 0")
+        else:
+            if duration is None:
+                add(DIARY, line, "duration_min", "missing value (cramps > 0)")
+            elif duration is not INVALID and duration <= 0:
+                add(DIARY, line, "duration_min", f"{duration} is not more than 0 minutes")
+            if severity is None:
+                add(DIARY, line, "severity", "missing value (cramps > 0)")
+            elif severity is not INVALID and not 1 <= severity <= 10:
+                add(DIARY, line, "severity", f"{severity} is outside 1-10")
+
+    def _diary_call_date(self, line: int, row: dict, ref: ParticipantRef) -> None:
+        call_date, phase, week = row["call_date"], row["phase"], row["week"]
+        start = ref.randomized_on if phase == "intervention" else ref.consented_on
+        if not _ok(call_date, start):
+            return
+        begins = start + timedelta(days=7 * (week - 1))
+        if call_date >= begins:
+            return
+        basis = "randomized_on" if phase == "intervention" else "consented_on"
+        message = (
+            f"call {call_date} is before {phase} week {week} began "
+            f"({begins} = {basis} + {7 * (week - 1)} days)"
+        )
+        if phase == "intervention":
+            self.problems.add(DIARY, line, "call_date", message)
+        else:
+            self.warnings.add(DIARY, line, "call_date", message)
+
+    def _adverse_events(self, table: Table | None) -> list[dict]:
+        if table is None:
+            return []
+        rows = []
+        for line, row in typed_rows(table, FILES[ADVERSE_EVENTS], self.problems):
+            ref = self._participant_ref(ADVERSE_EVENTS, line, row["participant_id"])
+            onset, resolved = row["onset_on"], row["resolved_on"]
+            if _ok(onset, resolved) and resolved < onset:
+                self.problems.add(
+                    ADVERSE_EVENTS,
+                    line,
+                    "resolved_on",
+                    f"resolution {resolved} is before onset {onset}",
+                )
+            if ref is not None and _ok(onset, ref.consented_on) and onset < ref.consented_on:
+                self.warnings.add(
+                    ADVERSE_EVENTS,
+                    line,
+                    "onset_on",
+                    f"onset {onset} is before {row['participant_id']}'s consent {ref.consented_on}",
+                )
+            rows.append(row)
+        return rows
+
+    def _deviations(self) -> None:
+        """Randomized without the screening diary the protocol asks for."""
+        if self.participants is None or DIARY not in self.package.tables:
+            return
+        needed = self.protocol.min_screening_cramps or 0
+        weeks = self.protocol.screening_weeks
+        for pid, ref in self.participants.items():
+            if ref.screening_weeks_observed < weeks:
+                self.warnings.add(
+                    PARTICIPANTS,
+                    ref.line,
+                    "randomized_on",
+                    f"{pid} was randomized with {ref.screening_weeks_observed} of {weeks} "
+                    "screening weeks observed (protocol deviation)",
+                )
+            if ref.screening_cramps < needed:
+                cramps = ref.screening_cramps
+                self.warnings.add(
+                    PARTICIPANTS,
+                    ref.line,
+                    "randomized_on",
+                    f"{pid} was randomized with {cramps} cramp{'' if cramps == 1 else 's'} in "
+                    f"the screening diary; the protocol asks for {needed} (protocol deviation)",
+                )
+
+    # -- shared rules ------------------------------------------------------------------
+
+    def _duplicate(self, file: str, line: int, column: str, value, first: int) -> None:
+        self.problems.add(
+            file, line, column, f"duplicate {column} {value!r} (first on line {first})"
+        )
+
+    def _site_known(self, file: str, line: int, code) -> None:
+        if _ok(code) and self.sites is not None and code not in self.sites:
+            self.problems.add(
+                file, line, "site_code", f"unknown site_code {code!r} (not in {SITES})"
+            )
+
+    def _participant_ref(self, file: str, line: int, pid) -> ParticipantRef | None:
+        if not _ok(pid) or self.participants is None:
+            return None
+        ref = self.participants.get(pid)
+        if ref is None:
+            self.problems.add(
+                file,
+                line,
+                "participant_id",
+                f"unknown participant_id {pid!r} (not in {PARTICIPANTS})",
+            )
+        return ref
+
+
+def _value(value):
+    return None if value is INVALID else value

@@ -1,0 +1,321 @@
+"""Importing a trial data package: checked as a whole first, then written in one
+transaction, in bulk (a million diary rows are a few thousand INSERTs), with the
+audit trail recording every row as created by the import."""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from diary.crypto import seal_arm
+from diary.models import (
+    AdverseEvent,
+    Allocation,
+    DiaryWeek,
+    ListEntry,
+    Participant,
+    ProtocolWeek,
+    RandomizationList,
+    ScreeningRecord,
+    Site,
+    Trial,
+)
+from diary.package.fingerprint import list_fingerprint
+from diary.package.history import history_bulk_create
+from diary.package.problems import PackageRefused, Problem, ProblemLog
+from diary.package.reader import package_read
+from diary.package.rows import typed_rows
+from diary.package.schema import (
+    ADVERSE_EVENTS,
+    ALLOCATION,
+    DIARY,
+    FILES,
+    PARTICIPANTS,
+    SCREENING,
+    SITES,
+)
+from diary.package.validate import Checked, package_check, trial_holds_data
+from diary.selectors.trial import trial_or_none
+from diary.services.audit import ensure_trial_open
+from diary.services.calls import week_due, week_start
+from diary.services.trial import site_add, trial_create
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    trial: Trial
+    trial_created: bool
+    rows: dict[str, int]  # rows imported per file
+    scheduled_weeks: int  # empty protocol weeks scheduled for the calls still to come
+    list_sha256: str | None
+    warnings: list[Problem] = field(default_factory=list)
+    warnings_total: int = 0
+
+
+def package_import(*, path: str | Path, by_user=None) -> ImportResult:
+    """Import the package at `path` (a folder or a .zip) into this database.
+
+    A package with trial.json creates the trial in an empty database; without it
+    the package is for the trial already configured. A trial that already holds
+    data is refused. Any problem refuses the whole package (PackageRefused lists
+    them all) and nothing is written."""
+    package = package_read(path)
+    checked = package_check(package, trial=trial_or_none())
+    with transaction.atomic():
+        return _PackageWriter(checked, by_user=by_user, source=package.source).run()
+
+
+def _refused(message: str) -> PackageRefused:
+    return PackageRefused([Problem(None, None, None, message)])
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class _PackageWriter:
+    def __init__(self, checked: Checked, *, by_user, source: str):
+        self.checked = checked
+        self.by_user = by_user
+        self.now = timezone.now()
+        self.reason = f"Imported from data package {source}"
+
+    def run(self) -> ImportResult:
+        trial, created = self._trial()
+        self.trial = trial
+        self.sites = dict(Site.objects.filter(trial=trial).values_list("code", "pk"))
+        self.weeks = {
+            (phase, week): pk
+            for phase, week, pk in ProtocolWeek.objects.filter(trial=trial).values_list(
+                "phase", "week", "pk"
+            )
+        }
+        rows = {SITES: len(self.checked.new_sites)}
+        rows[SCREENING] = self._screening()
+        rows[PARTICIPANTS] = self._participants()
+        sha256, rows[ALLOCATION] = self._randomization_list()
+        rows[DIARY] = self._diary()
+        scheduled = self._schedule_remaining_weeks()
+        rows[ADVERSE_EVENTS] = self._adverse_events()
+        self._history()
+        warnings: ProblemLog = self.checked.warnings
+        return ImportResult(
+            trial=trial,
+            trial_created=created,
+            rows=rows,
+            scheduled_weeks=scheduled,
+            list_sha256=sha256,
+            warnings=warnings.items,
+            warnings_total=warnings.total,
+        )
+
+    def _trial(self) -> tuple[Trial, bool]:
+        checked = self.checked
+        if checked.trial is None:
+            if trial_or_none() is not None:
+                raise _refused("a trial was configured while the package was being checked")
+            trial = trial_create(**checked.protocol.create, sites=checked.new_sites)
+            return trial, True
+        trial = Trial.objects.select_for_update().get(pk=checked.trial.pk)
+        ensure_trial_open(trial)
+        if trial_holds_data(trial):
+            raise _refused(f"the trial {trial.code} already holds data; importing is refused")
+        for spec in checked.new_sites:
+            site_add(trial=trial, **spec)
+        return trial, False
+
+    def _screening(self) -> int:
+        records = [
+            ScreeningRecord(
+                trial=self.trial,
+                site_id=self.sites[row["site_code"]],
+                screening_id=row["screening_id"],
+                screened_on=row["screened_on"],
+                sex=row["sex"],
+                age=row["age"],
+                answers={},
+                eligible=None,
+                outcome=row["outcome"],
+                reason=row["reason"] or "",
+            )
+            for row in self.checked.screening
+        ]
+        ScreeningRecord.objects.bulk_create(records, batch_size=BATCH)
+        return len(records)
+
+    def _participants(self) -> int:
+        screening_pk = dict(
+            ScreeningRecord.objects.filter(trial=self.trial).values_list("screening_id", "pk")
+        )
+        people = [
+            Participant(
+                trial=self.trial,
+                site_id=self.sites[row["site_code"]],
+                screening_id=screening_pk[row["screening_id"]],
+                participant_id=row["participant_id"],
+                consented_on=row["consented_on"],
+                sex=row["sex"],
+                age=row["age"],
+                height_cm=row["height_cm"],
+                weight_kg=row["weight_kg"],
+                hypertension=row["hypertension"],
+                diabetes=row["diabetes"],
+                creatinine_mg_dl=row["creatinine_mg_dl"],
+                randomized_on=row["randomized_on"],
+                bottle_number=row["bottle_number"],
+                withdrawn_on=row["withdrawn_on"],
+                withdrawal_reason=row["withdrawal_reason"] or "",
+            )
+            for row in self.checked.participants
+        ]
+        Participant.objects.bulk_create(people, batch_size=BATCH)
+        # participant_id -> (pk, consented_on, randomized_on, withdrawn_on)
+        self.people = {
+            pid: (pk, consented, randomized, withdrawn)
+            for pid, pk, consented, randomized, withdrawn in Participant.objects.filter(
+                trial=self.trial
+            ).values_list("participant_id", "pk", "consented_on", "randomized_on", "withdrawn_on")
+        }
+        return len(people)
+
+    def _randomization_list(self) -> tuple[str | None, int]:
+        """The imported list (arms sealed), and each participant's bottle recorded as
+        allocated from it; a list with allocations is frozen."""
+        entries = self.checked.allocation
+        sha256 = None
+        if entries is not None:
+            sha256 = list_fingerprint(entries)
+            rlist = RandomizationList(
+                trial=self.trial,
+                source=RandomizationList.Source.IMPORTED,
+                method="imported",
+                parameters={"file_name": ALLOCATION, "stratify_by": []},
+                sha256=sha256,
+                created_by=self.by_user,
+            )
+            rlist._history_user = self.by_user
+            rlist._change_reason = self.reason
+            rlist.save()
+            ListEntry.objects.bulk_create(
+                [
+                    ListEntry(
+                        randomization_list=rlist,
+                        bottle_number=row["bottle_number"],
+                        arm_sealed=seal_arm(row["arm_code"]),
+                        block=row["block"],
+                        stratum=row["stratum"] or "",
+                        is_spare=bool(row["is_spare"]),
+                    )
+                    for row in entries
+                ],
+                batch_size=BATCH,
+            )
+        rlist = RandomizationList.objects.filter(trial=self.trial).first()
+        if rlist is not None:
+            self._allocations(rlist)
+        return sha256, len(entries or ())
+
+    def _allocations(self, rlist: RandomizationList) -> None:
+        entry_pk = dict(rlist.entries.values_list("bottle_number", "pk"))
+        allocations = [
+            Allocation(
+                participant_id=self.people[row["participant_id"]][0],
+                list_entry_id=entry_pk[row["bottle_number"]],
+                kind=Allocation.Kind.RANDOMIZATION,
+                allocated_on=row["randomized_on"],
+                allocated_at=self.now,
+                by_user=self.by_user,
+            )
+            for row in self.checked.participants
+        ]
+        Allocation.objects.bulk_create(allocations, batch_size=BATCH)
+        if allocations and rlist.frozen_at is None:
+            rlist.frozen_at = self.now
+            rlist._history_user = self.by_user
+            rlist._change_reason = self.reason
+            rlist.save(update_fields=["frozen_at"])
+
+    def _diary_weeks(self) -> Iterator[DiaryWeek]:
+        self.observed: dict[int, set[int]] = {}
+        for _, row in typed_rows(self.checked.diary, FILES[DIARY], ProblemLog()):
+            pk, consented, randomized, _ = self.people[row["participant_id"]]
+            phase, week = row["phase"], row["week"]
+            start = randomized if phase == "intervention" else consented
+            week_pk = self.weeks[(phase, week)]
+            self.observed.setdefault(pk, set()).add(week_pk)
+            yield DiaryWeek(
+                participant_id=pk,
+                protocol_week_id=week_pk,
+                due_date=week_due(start=start, week=week),
+                call_date=row["call_date"],
+                attempts=1,
+                reached=row["reached"],
+                cramps=row["cramps"],
+                duration_min=row["duration_min"],
+                severity=row["severity"],
+                capsules_missed=row["capsules_missed"],
+            )
+
+    def _diary(self) -> int:
+        count = 0
+        for batch in _batches(self._diary_weeks(), BATCH):
+            DiaryWeek.objects.bulk_create(batch, batch_size=BATCH)
+            count += len(batch)
+        return count
+
+    def _schedule_remaining_weeks(self) -> int:
+        """Empty diary weeks for the protocol weeks without a row, as enrolment and
+        randomization schedule them, so the calls still to come are due. None after
+        a withdrawal; empty weeks are not exported."""
+
+        def empty_weeks() -> Iterator[DiaryWeek]:
+            for pk, consented, randomized, withdrawn in self.people.values():
+                seen = self.observed.get(pk, ())
+                for (phase, week), week_pk in self.weeks.items():
+                    if week_pk in seen:
+                        continue
+                    start = randomized if phase == "intervention" else consented
+                    if withdrawn and week_start(start=start, week=week) > withdrawn:
+                        continue
+                    yield DiaryWeek(
+                        participant_id=pk,
+                        protocol_week_id=week_pk,
+                        due_date=week_due(start=start, week=week),
+                    )
+
+        count = 0
+        for batch in _batches(empty_weeks(), BATCH):
+            DiaryWeek.objects.bulk_create(batch, batch_size=BATCH)
+            count += len(batch)
+        return count
+
+    def _adverse_events(self) -> int:
+        events = [
+            AdverseEvent(
+                participant_id=self.people[row["participant_id"]][0],
+                onset_on=row["onset_on"],
+                term=row["term"],
+                serious=row["serious"],
+                grade=row["grade"],
+                relatedness=row["relatedness"],
+                outcome=row["outcome"] or "",
+                resolved_on=row["resolved_on"],
+            )
+            for row in self.checked.adverse_events
+        ]
+        AdverseEvent.objects.bulk_create(events, batch_size=BATCH)
+        return len(events)
+
+    def _history(self) -> None:
+        stamp = {"by_user": self.by_user, "reason": self.reason, "when": self.now}
+        history_bulk_create(ScreeningRecord.objects.filter(trial=self.trial), **stamp)
+        history_bulk_create(Participant.objects.filter(trial=self.trial), **stamp)
+        history_bulk_create(DiaryWeek.objects.filter(participant__trial=self.trial), **stamp)
+        history_bulk_create(AdverseEvent.objects.filter(participant__trial=self.trial), **stamp)
