@@ -1,0 +1,41 @@
+"""python manage.py export_trial PATH [--unblinded]: export the trial's data."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from diary.errors import TrialError
+from diary.package.export import package_export
+from diary.selectors.trial import current_trial
+
+# Export formats by name: each takes the trial, the blinding and the path, and
+# returns the path written.
+FORMATS = {
+    "package": package_export,
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Export the trial's data. The data package (the default format) is a folder, "
+        "or a .zip when PATH ends in .zip. Blinded unless --unblinded: only an "
+        "unblinded export holds the randomization list or names the arms."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument(
+            "--unblinded",
+            action="store_true",
+            help="Include the randomization list (allocation.csv) and the arms.",
+        )
+        parser.add_argument("--format", default="package", choices=sorted(FORMATS))
+
+    def handle(self, *args, path, unblinded, format, **options):
+        try:
+            trial = current_trial()
+            written = FORMATS[format](trial=trial, unblinded=unblinded, path=path)
+        except TrialError as exc:
+            raise CommandError(exc.message) from exc
+        except FileExistsError as exc:
+            raise CommandError(str(exc)) from exc
+        kind = "unblinded" if unblinded else "blinded"
+        self.stdout.write(self.style.SUCCESS(f"Wrote the {kind} {format} export to {written}"))
