@@ -1,0 +1,30 @@
+"""python manage.py export_history PATH: the audit trail of every clinical record as CSV."""
+
+import csv
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from diary.selectors.audit_trail import AUDIT_COLUMNS, audit_trail_rows
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the audit trail (every history record of the clinical models: model, "
+        "object id, date, user, type, reason, changed fields old -> new) as a CSV file."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+
+    def handle(self, *args, path, **options):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        count = 0
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(AUDIT_COLUMNS)
+            for row in audit_trail_rows():
+                writer.writerow(row)
+                count += 1
+        self.stdout.write(self.style.SUCCESS(f"Wrote {count} history records to {path}"))
