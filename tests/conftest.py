@@ -1,6 +1,8 @@
 import pytest
+from django.conf import settings
 
-from tests.factories import make_trial, make_user
+if settings.configured:  # pure tests (e.g. tests/simulation) also run with -p no:django
+    from tests.factories import make_trial, make_user
 
 
 @pytest.fixture
