@@ -9,14 +9,10 @@ from django.utils import timezone
 from diary.selectors.scoping import participants_for
 from diary.selectors.timeline import participant_timeline
 from diary.services.participants import participant_update, participant_withdraw
+from diary.services.randomization import participant_randomize
 from diary.web.access import clinical_read_required, data_entry_required
 from diary.web.errors import run_service
 from diary.web.forms.participants import BaselineForm, RandomizeForm, WithdrawForm
-
-try:
-    from diary.services.randomization import participant_randomize
-except ImportError:  # the allocation service is not installed yet
-    participant_randomize = None
 
 PAGE_SIZE = 50
 
@@ -84,25 +80,18 @@ def baseline(request: HttpRequest, participant_id: str) -> HttpResponse:
 @data_entry_required
 def randomize(request: HttpRequest, participant_id: str) -> HttpResponse:
     """Randomize a participant; the page shows only the bottle number to hand out."""
-    if request.method == "POST":
-        participant = _participant_or_404(request, participant_id)
-        form = RandomizeForm(request.POST)
-        if participant_randomize is None:
-            form.add_error(None, "Randomization is not available yet.")
+    timeline = _timeline_or_404(request, participant_id)
+    form = RandomizeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        run_service(
+            form,
+            participant_randomize,
+            participant=timeline.participant,
+            by_user=request.user,
+            randomized_on=form.cleaned_data["randomized_on"],
+        )
         if form.is_valid():
-            run_service(
-                form,
-                participant_randomize,
-                participant=participant,
-                by_user=request.user,
-                randomized_on=form.cleaned_data["randomized_on"],
-            )
-            if form.is_valid():
-                return redirect("diary:randomize", participant_id)
-        timeline = _timeline_or_404(request, participant_id)
-    else:
-        timeline = _timeline_or_404(request, participant_id)
-        form = RandomizeForm()
+            return redirect("diary:randomize", participant_id)
     return render(
         request,
         "diary/participants/randomize.html",
