@@ -58,13 +58,9 @@ def screening_frame(ids, site, screened_on, sex, age, outcome, reason) -> pd.Dat
 
 def participant_ids(site_code: np.ndarray, screening_index: np.ndarray) -> np.ndarray:
     """<site>-<nnn>, numbered within each site in the order of screening."""
-    ids = np.empty(len(site_code), dtype=object)
-    for site in np.unique(site_code):
-        members = np.flatnonzero(site_code == site)
-        members = members[np.argsort(screening_index[members], kind="stable")]
-        for k, i in enumerate(members, start=1):
-            ids[i] = f"{site}-{k:03d}"
-    return ids
+    frame = pd.DataFrame({"site": site_code, "order": screening_index})
+    number = frame.sort_values("order").groupby("site").cumcount().reindex(frame.index) + 1
+    return (frame["site"] + "-" + number.map("{:03d}".format)).to_numpy(dtype=object)
 
 
 def participant_frame(enrolment, arms, chars, follow, screening: pd.DataFrame) -> pd.DataFrame:
@@ -102,54 +98,34 @@ def allocation_frame(arms: np.ndarray) -> pd.DataFrame:
 
 
 def diary_frame(participant_id: np.ndarray, d: DiaryArrays) -> pd.DataFrame:
-    """One row per screening week and per intervention week with a call."""
+    """One row per screening week and per intervention week with a call, each
+    participant's screening weeks first, in randomization order."""
     n, s_weeks = d.screening_counts.shape
     w_weeks = d.counts.shape[1]
-    pid = np.asarray(participant_id, dtype=object)
-
-    s_counts = d.screening_counts.astype(float)
-    s_cr = s_counts > 0
-    screening = pd.DataFrame(
-        {
-            "participant_id": np.repeat(pid, s_weeks),
-            "phase": "screening",
-            "week": np.tile(np.arange(1, s_weeks + 1), n),
-            "call_date": _dates(d.screening_calls.ravel()),
-            "reached": True,
-            "cramps": s_counts.ravel(),
-            "duration_min": np.where(s_cr, d.screening_duration, np.nan).ravel(),
-            "severity": np.where(s_cr, d.screening_severity, np.nan).ravel(),
-            "capsules_missed": np.nan,
-        }
-    )
-    obs = d.observed
-    counts = np.where(obs, d.counts, np.nan).astype(float)
-    cr = obs & (d.counts > 0)
-    intervention = pd.DataFrame(
-        {
-            "participant_id": np.repeat(pid, w_weeks),
-            "phase": "intervention",
-            "week": np.tile(np.arange(1, w_weeks + 1), n),
-            "call_date": _dates(d.call_date.ravel()),
-            "reached": obs.ravel(),
-            "cramps": counts.ravel(),
-            "duration_min": np.where(cr, d.duration, np.nan).ravel(),
-            "severity": np.where(cr, d.severity, np.nan).ravel(),
-            "capsules_missed": np.where(obs, d.capsules_missed, np.nan).astype(float).ravel(),
-        }
-    )[d.has_row.ravel()]
-    frame = pd.concat([screening, intervention], ignore_index=True)
-    order = np.lexsort(
-        (
-            frame["week"].to_numpy(),
-            (frame["phase"] == "intervention").to_numpy(),
-            pd.Categorical(frame["participant_id"], categories=pid).codes,
-        )
-    )
-    frame = frame.iloc[order].reset_index(drop=True)
-    frame["reached"] = frame["reached"].astype(bool)
-    frame["week"] = frame["week"].astype(np.int64)
-    return frame[DIARY_COLUMNS]
+    reached = np.hstack([np.ones((n, s_weeks), dtype=bool), d.observed])
+    cramps = np.hstack([d.screening_counts, d.counts]).astype(float)
+    cramps[~reached] = np.nan
+    with_cramps = reached & (cramps > 0)
+    capsules = np.hstack([np.full((n, s_weeks), np.nan), d.capsules_missed.astype(float)])
+    capsules[~reached] = np.nan
+    columns = {
+        "participant_id": np.repeat(np.asarray(participant_id, dtype=object), s_weeks + w_weeks),
+        "phase": np.tile(
+            np.array(["screening"] * s_weeks + ["intervention"] * w_weeks, dtype=object), n
+        ),
+        "week": np.tile(np.r_[1 : s_weeks + 1, 1 : w_weeks + 1], n).astype(np.int64),
+        "call_date": np.hstack([d.screening_calls, d.call_date]).astype("datetime64[ns]"),
+        "reached": reached,
+        "cramps": cramps,
+        "duration_min": np.where(
+            with_cramps, np.hstack([d.screening_duration, d.duration]), np.nan
+        ),
+        "severity": np.where(with_cramps, np.hstack([d.screening_severity, d.severity]), np.nan),
+        "capsules_missed": capsules,
+    }
+    keep = np.hstack([np.ones((n, s_weeks), dtype=bool), d.has_row]).ravel()
+    frame = pd.DataFrame({k: (v if v.ndim == 1 else v.ravel()) for k, v in columns.items()})
+    return frame[keep].reset_index(drop=True)[DIARY_COLUMNS]
 
 
 def adverse_event_frame(rows: list[dict]) -> pd.DataFrame:

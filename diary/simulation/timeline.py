@@ -4,7 +4,6 @@ diary, randomization, weekly calls, withdrawals."""
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 DAY = np.timedelta64(1, "D")
 
@@ -108,13 +107,14 @@ def follow_up(
     observed = has_row & (rng.random((n, weeks)) >= missed_call_rate)
     withdrawn_on = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     reasons = np.full(n, None, dtype=object)
-    end = randomized_on + 7 * weeks * DAY
-    for i in withdrawers:
-        k = last_week[i]
-        after = dates[i, k - 1] if k > 0 else randomized_on[i]
-        day = after + int(rng.integers(1, 6)) * DAY
-        withdrawn_on[i] = min(day, end[i] - DAY)
-        reasons[i] = WITHDRAWAL_REASONS[int(rng.integers(len(WITHDRAWAL_REASONS)))]
+    k = last_week[withdrawers]
+    last_call = dates[withdrawers, np.maximum(k - 1, 0)]
+    after = np.where(k > 0, last_call, randomized_on[withdrawers])
+    day = after + rng.integers(1, 6, len(withdrawers)) * DAY
+    end = randomized_on[withdrawers] + (7 * weeks - 1) * DAY
+    withdrawn_on[withdrawers] = np.minimum(day, end)
+    choices = np.array(WITHDRAWAL_REASONS, dtype=object)
+    reasons[withdrawers] = choices[rng.integers(len(choices), size=len(withdrawers))]
     call_date = np.where(has_row, dates, np.datetime64("NaT"))
     return FollowUp(observed, has_row, call_date, withdrawn_on, reasons)
 
@@ -123,7 +123,3 @@ def _early_weights(weeks: int) -> np.ndarray:
     """Withdrawals come more often early in the intervention."""
     w = np.linspace(1.6, 0.8, weeks)
     return w / w.sum()
-
-
-def to_timestamps(days: np.ndarray) -> pd.Series | np.ndarray:
-    return np.asarray(days, dtype="datetime64[ns]")
