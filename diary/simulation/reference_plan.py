@@ -24,10 +24,11 @@ from diary.simulation.timeline import DAY, enrol, follow_up, weekday_dates
 PRESET = "vitk2-nlc-2024"
 SCREENING_FROM, SCREENING_TO = "2022-09-01", "2023-10-06"
 
+# why candidates did not meet an inclusion criterion at screening (with shares)
 NOT_MEETING_INCLUSION_REASONS = [
     ("Younger than 65 years", 0.2),
-    ("Fewer than 2 cramps in the screening diary", 0.55),
-    ("Cramps not nocturnal", 0.25),
+    ("Fewer than 2 leg cramps in the past 2 weeks", 0.5),
+    ("Leg cramps not nocturnal", 0.3),
 ]
 DECLINED_REASON = "Declined to participate"
 

@@ -69,7 +69,7 @@ def _screening_log(rng, participants: int):
     )
     rng.shuffle(outcome)
     reason = np.full(n, None, dtype=object)
-    reason[outcome == "not_meeting_inclusion"] = "Fewer than 2 cramps in the screening diary"
+    reason[outcome == "not_meeting_inclusion"] = "Fewer than 2 leg cramps in the past 2 weeks"
     reason[outcome == "declined"] = "Declined to participate"
     texts = np.array(list(consort["meeting_exclusion_detail"]), dtype=object)
     weights = np.array(list(consort["meeting_exclusion_detail"].values()), dtype=float)
