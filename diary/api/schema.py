@@ -27,7 +27,9 @@ class AutoSchema(SpectacularAutoSchema):
             return responses
         for code, description in ERROR_STATUSES.items():
             if code not in responses:
-                response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                response = self._get_response_for_code(
+                    ErrorSerializer, code, media_types=["application/json"], direction=direction
+                )
                 response["description"] = description
                 responses[code] = response
         return responses

@@ -1,6 +1,8 @@
 """What the API reads and writes. Serializers check types and storage limits only;
 every rule of the trial is the services' (diary.services.*). No arm appears here."""
 
+from datetime import date
+
 from rest_framework import serializers
 
 from diary.models import (
@@ -33,6 +35,20 @@ PARTICIPANT_STATUSES = [
 CALL_STATUSES = [("overdue", "Overdue"), ("due", "Due"), ("coming_up", "Coming up")]
 
 
+class TrialDateField(serializers.DateField):
+    """A date within 1900-2100: schedules and call windows are computed from the
+    dates entered, and must stay within the calendar."""
+
+    EARLIEST = date(1900, 1, 1)
+    LATEST = date(2100, 12, 31)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not self.EARLIEST <= day <= self.LATEST:
+            raise serializers.ValidationError("Enter a date between 1900 and 2100.")
+        return day
+
+
 def reason_field(help_text: str) -> serializers.CharField:
     return serializers.CharField(
         required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, help_text=help_text
@@ -50,6 +66,11 @@ class ScopedSlugField(serializers.SlugRelatedField):
 
     def get_queryset(self):
         return self.scope(self.context["request"].user)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
 
 
 # --- the trial and its sites -------------------------------------------------------
@@ -136,7 +157,7 @@ class ScreeningCreateSerializer(serializers.Serializer):
 
     site = ScopedSlugField(model=Site, scope=sites_for, slug_field="code")
     screening_id = serializers.CharField(max_length=40)
-    screened_on = serializers.DateField()
+    screened_on = TrialDateField()
     sex = serializers.ChoiceField(choices=Sex.choices)
     # The screening log's database constraint: 18-120 years.
     age = serializers.IntegerField(min_value=18, max_value=120)
@@ -144,7 +165,7 @@ class ScreeningCreateSerializer(serializers.Serializer):
         child=serializers.BooleanField(),
         help_text="Criterion code -> answer, for every criterion of GET /api/trial/.",
     )
-    consented_on = serializers.DateField(required=False, allow_null=True)
+    consented_on = TrialDateField(required=False, allow_null=True)
     participant_id = serializers.CharField(max_length=40, required=False, allow_blank=True)
     consent_form_version = serializers.CharField(max_length=40, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
@@ -219,9 +240,7 @@ class ParticipantUpdateSerializer(serializers.ModelSerializer):
 
 
 class RandomizeSerializer(serializers.Serializer):
-    randomized_on = serializers.DateField(
-        required=False, allow_null=True, help_text="Defaults to today."
-    )
+    randomized_on = TrialDateField(required=False, allow_null=True, help_text="Defaults to today.")
 
 
 class RandomizationSerializer(serializers.Serializer):
@@ -244,7 +263,7 @@ class BottleReplaceSerializer(serializers.Serializer):
 
 
 class WithdrawSerializer(serializers.Serializer):
-    withdrawn_on = serializers.DateField()
+    withdrawn_on = TrialDateField()
     withdrawal_reason = serializers.CharField(max_length=300)
 
 
@@ -286,9 +305,7 @@ class WeeklyCallSerializer(serializers.Serializer):
     phase). Changing values already recorded needs a `reason`."""
 
     reached = serializers.BooleanField()
-    call_date = serializers.DateField(
-        required=False, allow_null=True, help_text="Defaults to today."
-    )
+    call_date = TrialDateField(required=False, allow_null=True, help_text="Defaults to today.")
     cramps = serializers.IntegerField(required=False, allow_null=True, max_value=SMALL_INT_MAX)
     duration_min = serializers.DecimalField(
         max_digits=6, decimal_places=2, required=False, allow_null=True
@@ -320,7 +337,7 @@ class CallRowSerializer(serializers.Serializer):
 
 
 class CallsDueQuerySerializer(serializers.Serializer):
-    on = serializers.DateField(required=False, help_text="The day of the queue (default today).")
+    on = TrialDateField(required=False, help_text="The day of the queue (default today).")
     status = serializers.ChoiceField(
         choices=CALL_STATUSES,
         required=False,
@@ -360,6 +377,9 @@ class AdverseEventCreateSerializer(serializers.ModelSerializer):
     participant_id = ScopedSlugField(
         model=Participant, scope=participants_for, slug_field="participant_id", source="participant"
     )
+    onset_on = TrialDateField()
+    resolved_on = TrialDateField(required=False, allow_null=True)
+    serious = serializers.BooleanField(default=False)
     grade = serializers.ChoiceField(choices=Grade.choices)
     relatedness = serializers.ChoiceField(choices=Relatedness.choices)
 
@@ -378,6 +398,8 @@ class AdverseEventCreateSerializer(serializers.ModelSerializer):
 
 
 class AdverseEventUpdateSerializer(serializers.ModelSerializer):
+    onset_on = TrialDateField(required=False)
+    resolved_on = TrialDateField(required=False, allow_null=True)
     grade = serializers.ChoiceField(choices=Grade.choices, required=False)
     relatedness = serializers.ChoiceField(choices=Relatedness.choices, required=False)
     reason = reason_field("Why an entered value is corrected (required for corrections).")

@@ -35,8 +35,8 @@ from diary.services.randomization import bottle_replace, participant_randomize
 from diary.services.screening import Consent, next_participant_id, screening_record_create
 
 # Identifiers chosen by people (site codes, screening and participant ids): any
-# character but a slash.
-ID_REGEX = r"[^/]+"
+# character but a slash (and NUL, which no database text column can hold).
+ID_REGEX = r"[^/\x00]+"
 
 
 class MeView(APIView):

@@ -90,3 +90,10 @@ def test_roles_that_do_not_enter_data_cannot_record_events(p_c1, site_c1, api, r
     user = make_user(role, site_c1)
     assert api(user).post("/api/adverse-events/", EVENT, format="json").status_code == 403
     assert api(user).get("/api/adverse-events/").status_code == 200
+
+
+def test_serious_defaults_to_false(p_c1, ra_c1, api):
+    body = {k: v for k, v in EVENT.items() if k != "serious"}
+    response = api(ra_c1).post("/api/adverse-events/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["serious"] is False
