@@ -108,7 +108,7 @@ def _zip_files(path: Path) -> dict[str, bytes]:
             if len(name.parts) <= 2:
                 members.setdefault(str(name.parent), {})[name.name] = info
         if len(members) > 1:
-            folders = ", ".join(sorted(f"{f}/" for f in members))
+            folders = ", ".join(sorted("the root" if f == "." else f"{f}/" for f in members))
             raise PackageRefused(
                 [
                     Problem(

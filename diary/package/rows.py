@@ -18,6 +18,11 @@ class _Invalid:
 INVALID = _Invalid()
 
 
+def known(*values) -> bool:
+    """True when every value is present and parsed."""
+    return all(v is not INVALID and v is not None for v in values)
+
+
 def columns_check(table: Table, spec: FileSpec, log: ProblemLog) -> bool:
     """Report missing and repeated columns; True when the file's rows can be read."""
     if not table.header:

@@ -8,7 +8,6 @@ listed as warnings.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from diary.models import (
     ListEntry,
@@ -18,6 +17,12 @@ from diary.models import (
     Site,
     Trial,
 )
+from diary.package.diary_rules import (
+    ParticipantRef,
+    diary_check,
+    participant_ref,
+    screening_deviations,
+)
 from diary.package.problems import PackageRefused, ProblemLog
 from diary.package.protocol import (
     Protocol,
@@ -26,7 +31,7 @@ from diary.package.protocol import (
     protocol_from_trial,
 )
 from diary.package.reader import Package, Table
-from diary.package.rows import INVALID, columns_check, typed_rows
+from diary.package.rows import INVALID, columns_check, known, typed_rows
 from diary.package.schema import (
     ADVERSE_EVENTS,
     ALLOCATION,
@@ -38,25 +43,6 @@ from diary.package.schema import (
     SITES,
     TRIAL_JSON,
 )
-
-PHASE_KEY = {"screening": 0, "intervention": 1}
-
-
-def _ok(*values) -> bool:
-    return all(v is not INVALID and v is not None for v in values)
-
-
-@dataclass
-class ParticipantRef:
-    """What the diary and adverse-event checks need to know of a participant."""
-
-    index: int
-    line: int
-    consented_on: date | None
-    randomized_on: date | None
-    withdrawn_on: date | None
-    screening_cramps: int = 0
-    screening_weeks_observed: int = 0
 
 
 @dataclass
@@ -190,21 +176,21 @@ class _PackageChecker:
         new = []
         for line, row in typed_rows(table, FILES[SITES], self.problems):
             code, name = row["site_code"], row["name"]
-            if not _ok(code):
+            if not known(code):
                 continue
             if code in seen:
                 self._duplicate(SITES, line, "site_code", code, seen[code])
                 continue
             seen[code] = line
             if code in configured:
-                if _ok(name) and name != configured[code]:
+                if known(name) and name != configured[code]:
                     self.warnings.add(
                         SITES,
                         line,
                         "name",
                         f"site {code} is configured as {configured[code]!r}; that name is kept",
                     )
-            elif _ok(name):
+            elif known(name):
                 new.append({"site_code": code, "name": name})
         self.sites = set(seen) | set(configured)
         return new
@@ -216,7 +202,7 @@ class _PackageChecker:
         for line, row in typed_rows(table, FILES[SCREENING], self.problems):
             sid = row["screening_id"]
             self._site_known(SCREENING, line, row["site_code"])
-            if _ok(sid):
+            if known(sid):
                 if sid in seen:
                     self._duplicate(SCREENING, line, "screening_id", sid, seen[sid]["line"])
                     continue
@@ -248,14 +234,14 @@ class _PackageChecker:
         rows, seen = [], {}
         for line, row in typed_rows(table, FILES[ALLOCATION], self.problems):
             bottle, arm = row["bottle_number"], row["arm_code"]
-            if _ok(arm) and arm not in self.protocol.arm_codes:
+            if known(arm) and arm not in self.protocol.arm_codes:
                 self.problems.add(
                     ALLOCATION,
                     line,
                     "arm_code",
                     f"unknown arm_code {arm!r} (the trial's arms: {', '.join(arms)})",
                 )
-            if _ok(bottle):
+            if known(bottle):
                 if bottle in seen:
                     self._duplicate(ALLOCATION, line, "bottle_number", bottle, seen[bottle])
                     continue
@@ -276,7 +262,7 @@ class _PackageChecker:
             self._participant_screening(line, row, screening_taken)
             self._participant_bottle(line, row["bottle_number"], bottles)
             self._participant_dates(line, row)
-            if _ok(row["age"]) and self.protocol.min_age and row["age"] < self.protocol.min_age:
+            if known(row["age"]) and self.protocol.min_age and row["age"] < self.protocol.min_age:
                 self.warnings.add(
                     PARTICIPANTS,
                     line,
@@ -284,7 +270,7 @@ class _PackageChecker:
                     f"{pid} is aged {row['age']}, below the protocol's minimum age "
                     f"{self.protocol.min_age} (protocol deviation)",
                 )
-            if _ok(pid):
+            if known(pid):
                 if pid in refs:
                     self._duplicate(PARTICIPANTS, line, "participant_id", pid, refs[pid].line)
                     continue
@@ -301,7 +287,7 @@ class _PackageChecker:
 
     def _participant_screening(self, line: int, row: dict, taken: dict[str, str]) -> None:
         sid, pid = row["screening_id"], row["participant_id"]
-        if not _ok(sid) or self.screenings is None:
+        if not known(sid) or self.screenings is None:
             return
         screening = self.screenings.get(sid)
         if screening is None:
@@ -328,9 +314,9 @@ class _PackageChecker:
                 f"duplicate screening_id {sid!r}: it is already {taken[sid]}'s screening",
             )
         else:
-            taken[sid] = pid if _ok(pid) else "another participant"
+            taken[sid] = pid if known(pid) else "another participant"
         site = row["site_code"]
-        if _ok(site, screening["site_code"]) and site != screening["site_code"]:
+        if known(site, screening["site_code"]) and site != screening["site_code"]:
             self.warnings.add(
                 PARTICIPANTS,
                 line,
@@ -338,7 +324,7 @@ class _PackageChecker:
                 f"site {site} differs from screening {sid}'s site {screening['site_code']}",
             )
         consented, screened = row["consented_on"], screening["screened_on"]
-        if _ok(consented, screened) and consented < screened:
+        if known(consented, screened) and consented < screened:
             self.problems.add(
                 PARTICIPANTS,
                 line,
@@ -347,7 +333,7 @@ class _PackageChecker:
             )
 
     def _participant_bottle(self, line: int, bottle, seen: dict[int, int]) -> None:
-        if not _ok(bottle):
+        if not known(bottle):
             return
         if bottle in seen:
             self._duplicate(PARTICIPANTS, line, "bottle_number", bottle, seen[bottle])
@@ -364,21 +350,21 @@ class _PackageChecker:
     def _participant_dates(self, line: int, row: dict) -> None:
         consented, randomized = row["consented_on"], row["randomized_on"]
         withdrawn, reason = row["withdrawn_on"], row["withdrawal_reason"]
-        if _ok(consented, randomized) and randomized < consented:
+        if known(consented, randomized) and randomized < consented:
             self.problems.add(
                 PARTICIPANTS,
                 line,
                 "randomized_on",
                 f"randomization {randomized} is before consent {consented}",
             )
-        if _ok(withdrawn, randomized) and withdrawn < randomized:
+        if known(withdrawn, randomized) and withdrawn < randomized:
             self.problems.add(
                 PARTICIPANTS,
                 line,
                 "withdrawn_on",
                 f"withdrawal {withdrawn} is before randomization {randomized}",
             )
-        if _ok(withdrawn) and reason is None:
+        if known(withdrawn) and reason is None:
             self.problems.add(
                 PARTICIPANTS,
                 line,
@@ -389,87 +375,13 @@ class _PackageChecker:
     def _diary(self, table: Table | None) -> int:
         if table is None:
             return 0
-        weeks = {p: self.protocol.weeks(p) for p in PHASE_KEY}
-        seen: dict[tuple, int] = {}
-        count = 0
-        for line, row in typed_rows(table, FILES[DIARY], self.problems):
-            count += 1
-            ref = self._participant_ref(DIARY, line, row["participant_id"])
-            phase, week = row["phase"], row["week"]
-            if _ok(phase, week):
-                if week > weeks[phase]:
-                    self.problems.add(
-                        DIARY,
-                        line,
-                        "week",
-                        f"week {week} is outside the {phase} weeks 1-{weeks[phase]}",
-                    )
-                elif ref is not None:
-                    key = (ref.index, PHASE_KEY[phase], week)
-                    if key in seen:
-                        self.problems.add(
-                            DIARY,
-                            line,
-                            "week",
-                            f"duplicate participant-week ({row['participant_id']}, {phase} "
-                            f"week {week}; first on line {seen[key]})",
-                        )
-                    else:
-                        seen[key] = line
-            self._diary_values(line, row)
-            if ref is not None and _ok(phase, week):
-                self._diary_call_date(line, row, ref)
-                if phase == "screening" and row["reached"] is True and _ok(row["cramps"]):
-                    ref.screening_cramps += row["cramps"]
-                    ref.screening_weeks_observed += 1
-        return count
-
-    def _diary_values(self, line: int, row: dict) -> None:
-        reached, cramps = row["reached"], row["cramps"]
-        duration, severity = row["duration_min"], row["severity"]
-        add = self.problems.add
-        if row["call_date"] is None:
-            add(DIARY, line, "call_date", "missing value (every call, reached or not, has a date)")
-        if reached is False:
-            for name in ("cramps", "duration_min", "severity", "capsules_missed"):
-                if row[name] is not None:
-                    add(DIARY, line, name, "must be empty when reached is 0")
-            return
-        if reached is not True or cramps is INVALID:
-            return
-        if cramps is None:
-            add(DIARY, line, "cramps", "missing value (reached is 1)")
-        elif cramps == 0:
-            for name in ("duration_min", "severity"):
-                if row[name] is not None:
-                    add(DIARY, line, name, "must be empty when cramps is 0")
-        else:
-            if duration is None:
-                add(DIARY, line, "duration_min", "missing value (cramps > 0)")
-            elif duration is not INVALID and duration <= 0:
-                add(DIARY, line, "duration_min", f"{duration} is not more than 0 minutes")
-            if severity is None:
-                add(DIARY, line, "severity", "missing value (cramps > 0)")
-            elif severity is not INVALID and not 1 <= severity <= 10:
-                add(DIARY, line, "severity", f"{severity} is outside 1-10")
-
-    def _diary_call_date(self, line: int, row: dict, ref: ParticipantRef) -> None:
-        call_date, phase, week = row["call_date"], row["phase"], row["week"]
-        start = ref.randomized_on if phase == "intervention" else ref.consented_on
-        if not _ok(call_date, start):
-            return
-        begins = start + timedelta(days=7 * (week - 1))
-        if call_date >= begins:
-            return
-        basis = "randomized_on" if phase == "intervention" else "consented_on"
-        message = (
-            f"call {call_date} is before {phase} week {week} began "
-            f"({begins} = {basis} + {7 * (week - 1)} days)"
+        return diary_check(
+            table,
+            protocol=self.protocol,
+            participants=self.participants,
+            problems=self.problems,
+            warnings=self.warnings,
         )
-        if phase == "intervention":
-            self.problems.add(DIARY, line, "call_date", message)
-        else:
-            self.warnings.add(DIARY, line, "call_date", message)
 
     def _adverse_events(self, table: Table | None) -> list[dict]:
         if table is None:
@@ -478,14 +390,14 @@ class _PackageChecker:
         for line, row in typed_rows(table, FILES[ADVERSE_EVENTS], self.problems):
             ref = self._participant_ref(ADVERSE_EVENTS, line, row["participant_id"])
             onset, resolved = row["onset_on"], row["resolved_on"]
-            if _ok(onset, resolved) and resolved < onset:
+            if known(onset, resolved) and resolved < onset:
                 self.problems.add(
                     ADVERSE_EVENTS,
                     line,
                     "resolved_on",
                     f"resolution {resolved} is before onset {onset}",
                 )
-            if ref is not None and _ok(onset, ref.consented_on) and onset < ref.consented_on:
+            if ref is not None and known(onset, ref.consented_on) and onset < ref.consented_on:
                 self.warnings.add(
                     ADVERSE_EVENTS,
                     line,
@@ -496,29 +408,8 @@ class _PackageChecker:
         return rows
 
     def _deviations(self) -> None:
-        """Randomized without the screening diary the protocol asks for."""
-        if self.participants is None or DIARY not in self.package.tables:
-            return
-        needed = self.protocol.min_screening_cramps or 0
-        weeks = self.protocol.screening_weeks
-        for pid, ref in self.participants.items():
-            if ref.screening_weeks_observed < weeks:
-                self.warnings.add(
-                    PARTICIPANTS,
-                    ref.line,
-                    "randomized_on",
-                    f"{pid} was randomized with {ref.screening_weeks_observed} of {weeks} "
-                    "screening weeks observed (protocol deviation)",
-                )
-            if ref.screening_cramps < needed:
-                cramps = ref.screening_cramps
-                self.warnings.add(
-                    PARTICIPANTS,
-                    ref.line,
-                    "randomized_on",
-                    f"{pid} was randomized with {cramps} cramp{'' if cramps == 1 else 's'} in "
-                    f"the screening diary; the protocol asks for {needed} (protocol deviation)",
-                )
+        if self.participants is not None and DIARY in self.package.tables:
+            screening_deviations(self.participants, self.protocol, self.warnings)
 
     # -- shared rules ------------------------------------------------------------------
 
@@ -528,23 +419,13 @@ class _PackageChecker:
         )
 
     def _site_known(self, file: str, line: int, code) -> None:
-        if _ok(code) and self.sites is not None and code not in self.sites:
+        if known(code) and self.sites is not None and code not in self.sites:
             self.problems.add(
                 file, line, "site_code", f"unknown site_code {code!r} (not in {SITES})"
             )
 
     def _participant_ref(self, file: str, line: int, pid) -> ParticipantRef | None:
-        if not _ok(pid) or self.participants is None:
-            return None
-        ref = self.participants.get(pid)
-        if ref is None:
-            self.problems.add(
-                file,
-                line,
-                "participant_id",
-                f"unknown participant_id {pid!r} (not in {PARTICIPANTS})",
-            )
-        return ref
+        return participant_ref(self.participants, file, line, pid, self.problems)
 
 
 def _value(value):

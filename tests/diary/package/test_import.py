@@ -266,3 +266,30 @@ def test_diary_and_adverse_events_may_hold_only_their_header(builder, tmp_path):
     assert result.rows["diary.csv"] == result.rows["adverse_events.csv"] == 0
     # Every protocol week is scheduled, empty (C1-002's up to the withdrawal).
     assert DiaryWeek.objects.filter(reached__isnull=True).count() == 10 + 10 + 5
+
+
+def test_imported_list_passes_the_fingerprint_check_of_the_randomization_list(builder, tmp_path):
+    from diary.selectors.allocation import participant_arm_codes, randomization_list_check
+
+    package_import(path=builder.write(tmp_path / "pkg"))
+
+    check = randomization_list_check(randomization_list=RandomizationList.objects.get())
+    assert check.intact
+    assert participant_arm_codes(trial=Trial.objects.get()) == {
+        "C1-001": "vitamin_k2",
+        "C1-002": "placebo",
+        "C2-001": "placebo",
+    }
+
+
+def test_spare_bottles_keep_their_flag(builder, tmp_path):
+    builder.columns["allocation.csv"].append("is_spare")
+    for row in builder.rows["allocation.csv"]:
+        row["is_spare"] = "1" if row["bottle_number"] == "4" else "0"
+
+    result = package_import(path=builder.write(tmp_path / "pkg"))
+
+    spares = ListEntry.objects.filter(is_spare=True).values_list("bottle_number", flat=True)
+    assert list(spares) == [4]
+    canonical = builder.csv_text("allocation.csv").encode()
+    assert result.list_sha256 == hashlib.sha256(canonical).hexdigest()

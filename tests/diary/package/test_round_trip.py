@@ -166,3 +166,21 @@ def test_export_refuses_a_folder_that_is_not_empty(builder, tmp_path):
 
     with pytest.raises(FileExistsError):
         package_export(trial=Trial.objects.get(), unblinded=False, path=tmp_path / "out")
+
+
+def test_exported_allocation_csv_hashes_to_the_list_fingerprint(builder, tmp_path):
+    import hashlib
+
+    from diary.models import RandomizationList
+
+    builder.columns["allocation.csv"].append("is_spare")
+    builder.row("allocation.csv", bottle_number="4")["is_spare"] = "1"
+    package_import(path=builder.write(tmp_path / "in"))
+
+    out = package_export(trial=Trial.objects.get(), unblinded=True, path=tmp_path / "out")
+
+    exported = (out / "allocation.csv").read_bytes()
+    assert exported.startswith(
+        b"bottle_number,arm_code,block,stratum,is_spare\n1,vitamin_k2,1,,0\n"
+    )
+    assert hashlib.sha256(exported).hexdigest() == RandomizationList.objects.get().sha256
