@@ -76,7 +76,7 @@ def participant_randomize(
             raise AccessDenied("Only research assistants and coordinators randomize.")
         _ensure_in_scope(participant, by_user)
     participant = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("trial", "site", "screening")
         .get(pk=participant.pk)
     )
@@ -171,7 +171,9 @@ def bottle_replace(*, participant: Participant, reason: str, by_user) -> int:
             "Give the reason for the replacement (bottle lost, damaged...).", field="reason"
         )
     participant = (
-        Participant.objects.select_for_update().select_related("trial").get(pk=participant.pk)
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("trial")
+        .get(pk=participant.pk)
     )
     ensure_trial_open(participant.trial)
     pid = participant.participant_id

@@ -63,7 +63,9 @@ def participant_unblind_emergency(
     reason = _reason(reason)
     _check_password(by_user, password)
     participant = (
-        Participant.objects.select_for_update().select_related("trial").get(pk=participant.pk)
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("trial")
+        .get(pk=participant.pk)
     )
     pid = participant.participant_id
     if participant.bottle_number is None:
