@@ -19,15 +19,11 @@ REFERENCE_CRITERIA = [
     },
     {"code": "malignant_tumour", "kind": "exclusion", "text": "Malignant tumour"},
     {"code": "diuretics", "kind": "exclusion", "text": "Takes diuretics"},
+    # One criterion for both, as the paper's CONSORT diagram counts them together.
     {
-        "code": "vitamin_k_antagonist",
+        "code": "recent_vitamin_k",
         "kind": "exclusion",
-        "text": "Vitamin K antagonist (e.g. warfarin) within the last 2 months",
-    },
-    {
-        "code": "vitamin_k2",
-        "kind": "exclusion",
-        "text": "Vitamin K2 supplement within the last 2 months",
+        "text": "Vitamin K antagonist (e.g. warfarin) or vitamin K2 within the last 2 months",
     },
 ]
 

@@ -11,7 +11,7 @@ _detail = list(published()["consort"]["meeting_exclusion_detail"])
 # covers several criteria, candidates take them in turn.
 EXCLUSION_CRITERIA = {
     _detail[0]: ("secondary_cause",),
-    _detail[1]: ("vitamin_k_antagonist", "vitamin_k2"),
+    _detail[1]: ("recent_vitamin_k",),
 }
 
 

@@ -42,5 +42,5 @@ def test_exclusion_reasons_map_to_their_criteria():
         met.setdefault(row.reason, set()).add(code)
     assert sorted(map(sorted, met.values())) == [
         ["secondary_cause"],
-        ["vitamin_k2", "vitamin_k_antagonist"],
+        ["recent_vitamin_k"],
     ]

@@ -46,7 +46,7 @@ def test_too_young_is_not_meeting_inclusion_with_the_reason(trial, site_c1, ra_c
 
 
 def test_an_exclusion_criterion_gives_meeting_exclusion(trial, site_c1, ra_c1):
-    record = _screen(trial, site_c1, ra_c1, consent=False, vitamin_k_antagonist=True)
+    record = _screen(trial, site_c1, ra_c1, consent=False, recent_vitamin_k=True)
     assert record.outcome == "meeting_exclusion"
     assert "Vitamin K antagonist" in record.reason
 
