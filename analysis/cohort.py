@@ -24,7 +24,7 @@ RESERVED_KEYS = frozenset(
 
 @dataclass(frozen=True, eq=False)
 class Cohort:
-    participants: pd.DataFrame  # the dataset's participants plus `arm`, the group's name
+    participants: pd.DataFrame  # the dataset's participants plus `arm` (categorical, in order)
     order: tuple[str, str]  # difference = order[0] - order[1]
     arms: list[dict]  # the report's arms[] entries, in `order`
     blinded: bool
@@ -73,5 +73,6 @@ def cohort(
             {"code": a.code, "label": a.label, "role": a.role, "n": int(counts.get(a.code, 0))}
             for a in arms.itertuples()
         ]
-    grouped = participants.assign(arm=allocated.map(key_of).astype("object"))
+    arm = pd.Categorical(allocated.map(key_of), categories=list(order))
+    grouped = participants.assign(arm=arm)
     return Cohort(participants=grouped, order=order, arms=entries, blinded=blinded)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisError, InvalidParameters
+from analysis.stats import group_codes, grouped_means
 
 OUTCOMES = ("frequency", "duration", "severity")
 IMPUTATIONS = ("arm_week_mean", "participant_mean", "complete_case")
@@ -91,34 +92,39 @@ def impute(
         return observed[["participant_id", "arm", "week", *outcomes]].assign(imputed=False)
 
     ids = participants["participant_id"].to_numpy()
-    arms = participants["arm"].to_numpy()
+    arm = pd.Categorical(participants["arm"])  # the groups (in report order from `cohort`)
+    size = len(arm.categories)
     row_id = np.repeat(ids, weeks)
-    row_arm = np.repeat(arms, weeks)
+    row_code = np.repeat(np.asarray(arm.codes, dtype=np.int64), weeks)
     row_week = np.tile(np.arange(1, weeks + 1), len(ids))
     grid = pd.MultiIndex.from_arrays([row_id, row_week])
     values = observed.set_index(["participant_id", "week"])[outcomes].reindex(grid).to_numpy()
     missing = np.isnan(values[:, 0])
 
-    fill = _arm_week_means(observed, row_arm, row_week)
+    # fallback: the arm-week observed mean, else the arm's observed mean over all weeks
+    observed_code = group_codes(observed["arm"], tuple(arm.categories))
+    observed_values = observed[outcomes].to_numpy()
+    cell = observed_code * weeks + observed["week"].to_numpy() - 1
+    arm_week = grouped_means(np.where(observed_code >= 0, cell, -1), observed_values, size * weeks)
+    arm_all = grouped_means(observed_code, observed_values, size)
+    fill = arm_week[row_code * weeks + row_week - 1]
+    fill = np.where(np.isnan(fill), arm_all[row_code], fill)
     if imputation == "participant_mean":
         own = observed.groupby("participant_id")[outcomes].mean().reindex(row_id).to_numpy()
         fill = np.where(np.isnan(own), fill, own)
     values = np.where(np.isnan(values), fill, values)
 
-    frame = pd.DataFrame({"participant_id": row_id, "arm": row_arm, "week": row_week})
+    frame = pd.DataFrame(
+        {
+            "participant_id": row_id,
+            "arm": pd.Categorical.from_codes(row_code, dtype=arm.dtype),
+            "week": row_week,
+        }
+    )
     for position, outcome in enumerate(outcomes):
         frame[outcome] = values[:, position]
     frame["imputed"] = missing & ~np.isnan(values[:, 0])
     return frame
-
-
-def _arm_week_means(observed: pd.DataFrame, row_arm: np.ndarray, row_week: np.ndarray):
-    """Per row: the arm-week observed mean, else the arm's observed mean over all weeks."""
-    outcomes = list(OUTCOMES)
-    keys = pd.MultiIndex.from_arrays([row_arm, row_week])
-    arm_week = observed.groupby(["arm", "week"])[outcomes].mean().reindex(keys).to_numpy()
-    arm_all = observed.groupby("arm")[outcomes].mean().reindex(row_arm).to_numpy()
-    return np.where(np.isnan(arm_week), arm_all, arm_week)
 
 
 def participant_means(weeks: pd.DataFrame) -> pd.DataFrame:

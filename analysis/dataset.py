@@ -80,6 +80,15 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 TABLES = tuple(COLUMNS)
+# Each table's natural key, the order its rows are hashed and analysed in.
+SORT_KEYS = {
+    "arms": ["code"],
+    "sites": ["site_code"],
+    "screening": ["screening_id"],
+    "participants": ["participant_id"],
+    "diary": ["participant_id", "phase", "week"],
+    "adverse_events": ["participant_id", "onset_on", "term"],
+}
 TRIAL_KEYS = ("code", "title", "screening_weeks", "intervention_weeks")
 
 
@@ -210,13 +219,7 @@ def canonical_sha256(dataset: TrialDataset) -> str:
         if missing:
             raise AnalysisError(f"table {name} lacks columns: {', '.join(missing)}")
         columns = {c: _canonical_column(frame[c], kind) for c, kind in COLUMNS[name].items()}
-        keys = []
-        for _, (kind, payload) in columns.items():
-            if kind == "text":
-                keys.append(payload[0])
-            else:
-                keys.extend([payload[0], payload[1]])
-        order = np.lexsort(keys[::-1]) if len(frame) else np.arange(0)
+        order = _row_order(columns, SORT_KEYS[name])
         digest.update(f"\x1e{name}\x1f{','.join(COLUMNS[name])}\x1f{len(frame)}".encode())
         for column, (kind, payload) in columns.items():
             digest.update(f"\x1d{column}".encode())
@@ -230,6 +233,27 @@ def canonical_sha256(dataset: TrialDataset) -> str:
                 digest.update(mask[order].astype("u1").tobytes())
                 digest.update(numbers[order].astype("<f8").tobytes())
     return digest.hexdigest()
+
+
+def _row_order(columns: dict, key: list[str]) -> np.ndarray:
+    """Rows sorted by the table's natural key; by every column when the key repeats."""
+
+    def sort_keys(names):
+        keys = []
+        for name in names:
+            kind, payload = columns[name]
+            keys += [payload[0]] if kind == "text" else [payload[0], payload[1]]
+        return keys
+
+    keys = sort_keys(key)
+    order = np.lexsort(keys[::-1])
+    ordered = [k[order] for k in keys]
+    repeats = np.ones(max(len(order) - 1, 0), dtype=bool)
+    for values in ordered:
+        repeats &= values[1:] == values[:-1]
+    if repeats.any():
+        order = np.lexsort(sort_keys([*key, *(c for c in columns if c not in key)])[::-1])
+    return order
 
 
 def _canonical_column(values: pd.Series, kind: str) -> tuple[str, tuple[np.ndarray, Any]]:
@@ -256,16 +280,6 @@ def _numbers(values: pd.Series, *, errors: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return values
     return pd.to_numeric(values.astype("object"), errors=errors)
-
-
-SORT_KEYS = {
-    "arms": ["code"],
-    "sites": ["site_code"],
-    "screening": ["screening_id"],
-    "participants": ["participant_id"],
-    "diary": ["participant_id", "phase", "week"],
-    "adverse_events": ["participant_id", "onset_on", "term"],
-}
 
 
 def in_canonical_order(dataset: TrialDataset) -> TrialDataset:

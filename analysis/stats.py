@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -36,16 +37,45 @@ def number(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def summaries(values: pd.Series, groups: pd.Series, order: tuple[str, ...]) -> dict[str, Summary]:
-    """n, mean and variance (n - 1) of the non-missing `values` in each group of `order`."""
-    table = values.groupby(groups.to_numpy()).agg(["count", "mean", "var"])
+def group_codes(groups, order: tuple[str, ...]) -> np.ndarray:
+    """Each row's position in `order` (-1 when in none of the groups)."""
+    return np.asarray(pd.Categorical(groups, categories=list(order)).codes, dtype=np.int64)
+
+
+def grouped_means(keys: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Mean of the non-missing `values` for each key 0..size-1 (nan for none).
+
+    `keys` are integers (negative: left out); `values` is 1-D or rows x columns.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    columns = values if values.ndim > 1 else values[:, np.newaxis]
+    means = np.full((size, columns.shape[1]), np.nan)
+    for j in range(columns.shape[1]):
+        x = columns[:, j]
+        keep = (keys >= 0) & ~np.isnan(x)
+        count = np.bincount(keys[keep], minlength=size)
+        total = np.bincount(keys[keep], weights=x[keep], minlength=size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means[:, j] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return means if values.ndim > 1 else means[:, 0]
+
+
+def summaries(values, groups, order: tuple[str, ...]) -> dict[str, Summary]:
+    """n, mean and variance (n - 1, two-pass) of the non-missing `values` per group."""
+    codes = group_codes(groups, order)
+    x = np.asarray(values, dtype=np.float64)
+    keep = (codes >= 0) & ~np.isnan(x)
+    codes, x = codes[keep], x[keep]
+    size = len(order)
+    n = np.bincount(codes, minlength=size)
+    mean = grouped_means(codes, x, size)
+    deviation = x - mean[codes]
+    squares = np.bincount(codes, weights=deviation * deviation, minlength=size)
     result = {}
-    for group in order:
-        if group in table.index:
-            n, mean, var = table.loc[group, ["count", "mean", "var"]]
-            result[group] = Summary(int(n), float(mean), float(var))
-        else:
-            result[group] = Summary(0, math.nan, math.nan)
+    for index, group in enumerate(order):
+        count = int(n[index])
+        var = float(squares[index] / (count - 1)) if count >= 2 else math.nan
+        result[group] = Summary(count, float(mean[index]), var)
     return result
 
 

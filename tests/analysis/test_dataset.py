@@ -104,3 +104,13 @@ def test_hash_tells_a_missing_value_from_zero():
     people = dataset.participants.copy()
     people["creatinine_mg_dl"] = people["creatinine_mg_dl"].fillna(0.0)
     assert canonical_sha256(rebuilt(dataset, participants=people)) != canonical_sha256(dataset)
+
+
+def test_hash_orders_rows_whose_natural_key_repeats_by_their_other_columns():
+    dataset = tiny_trial()
+    twin = {**dataset.adverse_events.iloc[0].to_dict(), "grade": "moderate"}
+    events = pd.concat([dataset.adverse_events, pd.DataFrame([twin])], ignore_index=True)
+    forward = rebuilt(dataset, adverse_events=events)
+    backward = rebuilt(dataset, adverse_events=events.iloc[::-1])
+    assert canonical_sha256(forward) == canonical_sha256(backward)
+    assert canonical_sha256(forward) != canonical_sha256(dataset)
