@@ -41,6 +41,6 @@ def test_exclusion_reasons_map_to_their_criteria():
         ]
         met.setdefault(row.reason, set()).add(code)
     assert sorted(map(sorted, met.values())) == [
-        ["secondary_cause"],
         ["recent_vitamin_k"],
+        ["secondary_cause"],
     ]
