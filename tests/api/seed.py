@@ -1,0 +1,62 @@
+"""Prepare the schemathesis server's database: migrate, load the reference trial and
+some data at both sites, and print a coordinator's API token.
+
+Run as `python -m tests.api.seed` with DJANGO_SETTINGS_MODULE and DATABASE_URL set.
+"""
+
+from datetime import date
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    from django.core.files.base import ContentFile
+    from rest_framework.authtoken.models import Token
+
+    from analysis.models import Report, ReportFile
+    from diary.services.adverse_events import adverse_event_record
+    from diary.services.randomization import participant_randomize
+    from tests.factories import enrol, make_list, make_trial, make_user, ready_to_randomize
+
+    trial = make_trial()
+    coordinator = make_user("coordinator", username="api-coordinator")
+    make_list(trial)
+    for site in trial.sites.order_by("code"):
+        enrol(trial, site, participant_id=f"{site.code}-001")
+        for n in (2, 3):
+            participant = ready_to_randomize(trial, site, participant_id=f"{site.code}-00{n}")
+            if n == 2:
+                participant_randomize(
+                    participant=participant, by_user=None, randomized_on=date(2023, 1, 20)
+                )
+                adverse_event_record(
+                    participant=participant,
+                    onset_on=date(2023, 1, 25),
+                    term="Headache",
+                    serious=False,
+                    grade="mild",
+                    relatedness="unlikely",
+                    by_user=coordinator,
+                )
+    for status in ("done", "failed"):
+        report = Report.objects.create(
+            trial=trial,
+            parameters={"imputation": "arm_week_mean", "blinded": True, "formats": ["json"]},
+            requested_by=coordinator,
+            status=status,
+        )
+        if status == "done":
+            content = b'{"report": "stored"}'
+            report_file = ReportFile(report=report, kind="json", sha256="0" * 64, size=len(content))
+            report_file.file.save(f"itt-report-{report.pk}.json", ContentFile(content))
+    print(Token.objects.create(user=coordinator).key)
+
+
+if __name__ == "__main__":
+    main()
