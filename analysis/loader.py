@@ -233,8 +233,10 @@ def _fetch(sql: str, params, names: list[str]) -> pd.DataFrame:
 
 
 def _str(values: pd.Series) -> pd.Series:
-    text = values.astype("str")
-    return text.where(text.str.strip().ne("") & values.notna())
+    """Text; an empty value (the database's blank) is missing."""
+    raw = values.to_numpy(dtype=object)
+    blank = pd.isna(raw) | (raw == "")
+    return pd.Series(np.where(blank, None, raw), dtype="str")
 
 
 def _date(values: pd.Series) -> pd.Series:
