@@ -131,7 +131,9 @@ def participant_means(weeks: pd.DataFrame) -> pd.DataFrame:
     """Each participant's mean over their intervention weeks (after imputation).
 
     Indexed by participant_id; columns arm, weeks (values averaged) and OUTCOMES.
-    Participants without any value are absent.
+    These are the analysed participants: every randomized participant under the
+    imputing choices, those with an observed intervention week under complete_case
+    (a participant without any value is absent).
     """
     rows = weeks[weeks["frequency"].notna()]
     grouped = rows.groupby("participant_id", sort=True)
