@@ -86,8 +86,6 @@ def test_non_object_body_is_a_400(p_c1, ra_c1, api):
 
 
 def test_malformed_json_is_a_400(p_c1, ra_c1, api):
-    response = api(ra_c1).post(
-        "/api/adverse-events/", "{not json", content_type="application/json"
-    )
+    response = api(ra_c1).post("/api/adverse-events/", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
