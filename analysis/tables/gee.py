@@ -71,13 +71,13 @@ def gee_rate_ratio(
         warnings.simplefilter("always", ConvergenceWarning)
         try:
             fit, converged, alpha = _fit(y, design, groups, correlation)
+            coef, se = float(fit.params[1]), float(fit.bse[1])  # bse is computed lazily
+            low, high = fit.conf_int(alpha=0.05)[1]
         except (ValueError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError):
             return result
     converged = converged and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    coef, se = float(fit.params[1]), float(fit.bse[1])
     if not (np.isfinite(coef) and np.isfinite(se) and se > 0):
         return result
-    low, high = fit.conf_int(alpha=0.05)[1]
     result.update(
         rate_ratio=number(np.exp(coef)),
         ci95=[number(np.exp(low)), number(np.exp(high))],
