@@ -52,7 +52,7 @@ def diary_check(
 ) -> int:
     """Check every diary row; return the number of rows."""
     weeks = {phase: protocol.weeks(phase) for phase in PHASE_KEY}
-    seen: dict[tuple, int] = {}
+    seen: dict[int, int] = {}  # participant-week -> its first line
     count = 0
     for line, row in typed_rows(table, FILES[DIARY], problems):
         count += 1
@@ -67,7 +67,7 @@ def diary_check(
                     f"week {week} is outside the {phase} weeks 1-{weeks[phase]}",
                 )
             elif ref is not None:
-                key = (ref.index, PHASE_KEY[phase], week)
+                key = (ref.index * 2 + PHASE_KEY[phase]) * 64 + week  # weeks <= 60
                 if key in seen:
                     problems.add(
                         DIARY,
