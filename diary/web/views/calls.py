@@ -1,5 +1,6 @@
 """The call queue and the weekly call."""
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,11 +12,30 @@ from diary.web.access import data_entry_required
 from diary.web.errors import run_service
 from diary.web.forms.calls import WeeklyCallForm
 
+QUEUE_PAGE_SIZE = 20
+QUEUE_SECTIONS = (  # (part, short name, heading, when empty)
+    ("due", "Due now", "Due now", "No call is due today."),
+    ("overdue", "Overdue", "Overdue: window closed, not reached", "No overdue call."),
+    ("coming_up", "Coming up", "Coming up this week", "No call coming up this week."),
+)
+
 
 @data_entry_required
 def call_queue(request: HttpRequest) -> HttpResponse:
+    """The queue in three parts, each shown a page at a time (`?<part>=<page>`)."""
     queue = calls_due(user=request.user, on_date=timezone.localdate())
-    return render(request, "diary/calls/queue.html", {"queue": queue})
+    sections = [
+        {
+            "key": key,
+            "anchor": key.replace("_", "-"),
+            "short": short,
+            "title": title,
+            "empty": empty,
+            "page": Paginator(getattr(queue, key), QUEUE_PAGE_SIZE).get_page(request.GET.get(key)),
+        }
+        for key, short, title, empty in QUEUE_SECTIONS
+    ]
+    return render(request, "diary/calls/queue.html", {"queue": queue, "sections": sections})
 
 
 def _week_or_404(request, participant_id: str, phase: str, week: int):

@@ -238,3 +238,22 @@ def test_locked_trial_refuses_the_call_with_a_message(ra, participant, trial, to
     assert response.status_code == 200
     assert "locked" in " ".join(response.context["form"].non_field_errors())
     assert not DiaryWeek.objects.filter(reached=True).exists()
+
+
+def test_queue_shows_each_part_a_page_at_a_time(ra, trial, site_c1, today):
+    from diary.web.views.calls import QUEUE_PAGE_SIZE
+    from tests.diary.web.bulk import bulk_participants
+
+    bulk_participants(trial, count=200, today=today)  # about 70 calls due now at C1
+    queue = ra.get(reverse("diary:calls")).context["queue"]
+    due = len(queue.due)
+    assert due > QUEUE_PAGE_SIZE
+    first = ra.get(reverse("diary:calls")).context["sections"][0]["page"]
+    assert len(first.object_list) == QUEUE_PAGE_SIZE
+    last_number = first.paginator.num_pages
+    response = ra.get(reverse("diary:calls"), {"due": last_number})
+    last = response.context["sections"][0]["page"]
+    assert len(last.object_list) == due - QUEUE_PAGE_SIZE * (last_number - 1)
+    assert f"of {due}</span>" in response.content.decode()
+    seen = [r.diary_week_id for r in first.object_list] + [r.diary_week_id for r in last]
+    assert len(set(seen)) == len(seen)  # pages do not overlap
