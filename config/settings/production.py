@@ -4,7 +4,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOCATION_KEY = env("ALLOCATION_KEY")
@@ -19,6 +19,10 @@ except ValueError as exc:
     ) from exc
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 random characters.")
+
+# Persistent database connections, each checked before it is reused (CONN_HEALTH_CHECKS
+# in base.py), so a restarted PostgreSQL is reconnected without restarting the app.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
