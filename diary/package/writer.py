@@ -87,17 +87,32 @@ def package_write(*, files: Mapping[str, bytes], path: str | Path) -> Path:
     return path
 
 
-def _write_zip(files: Mapping[str, bytes], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with zipfile.ZipFile(partial, "w") as archive:
+def zip_bytes(files: Mapping[str, bytes]) -> bytes:
+    """The files as a .zip (at its root, sorted, fixed timestamps): equal files give
+    an equal zip."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
             archive.writestr(info, files[name], compresslevel=6)
+    return buffer.getvalue()
+
+
+def file_write(*, content: bytes, path: str | Path) -> Path:
+    """Write one file whole or not at all (a partial file is renamed into place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(content)
     partial.replace(path)
+    return path
+
+
+def _write_zip(files: Mapping[str, bytes], path: Path) -> None:
+    file_write(content=zip_bytes(files), path=path)
 
 
 def _write_folder(files: Mapping[str, bytes], path: Path) -> None:

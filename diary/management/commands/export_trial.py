@@ -1,8 +1,13 @@
-"""python manage.py export_trial PATH [--unblinded]: export the trial's data."""
+"""python manage.py export_trial PATH [--format package|xlsx|spss|stata|codebook]
+[--unblinded]: export the trial's data."""
+
+from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 
 from diary.errors import TrialError
+from diary.exports.formats import FORMATS as EXPORT_FORMATS
+from diary.exports.formats import export_write
 from diary.package.export import package_export
 from diary.selectors.trial import current_trial
 
@@ -10,14 +15,17 @@ from diary.selectors.trial import current_trial
 # returns the path written.
 FORMATS = {
     "package": package_export,
+    **{f: partial(export_write, format=f) for f in EXPORT_FORMATS if f != "package"},
 }
 
 
 class Command(BaseCommand):
     help = (
         "Export the trial's data. The data package (the default format) is a folder, "
-        "or a .zip when PATH ends in .zip. Blinded unless --unblinded: only an "
-        "unblinded export holds the randomization list or names the arms."
+        "or a .zip when PATH ends in .zip; so are spss and stata (one .sav or .dta per "
+        "table, with the codebook) and codebook (CSV and HTML); xlsx writes one workbook "
+        "to PATH. Blinded unless --unblinded: only an unblinded export holds the "
+        "randomization list or names the arms."
     )
 
     def add_arguments(self, parser):

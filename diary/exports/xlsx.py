@@ -1,0 +1,81 @@
+"""Excel: one sheet per table (named after its file) and a codebook sheet.
+
+Cells keep their types: numbers as numbers, dates as dates (yyyy-mm-dd), flags as
+0/1 as in the package, a missing value as an empty cell. Each table's header row
+is frozen and filterable.
+"""
+
+import io
+from datetime import datetime
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from diary.exports.codebook import COLUMNS, codebook_rows
+from diary.exports.data import ExportData, table_stem
+from diary.package.codebook import file_variables
+
+CODEBOOK_SHEET = "codebook"
+DATE_FORMAT = "yyyy-mm-dd"
+FIXED_TIME = datetime(2000, 1, 1)  # document properties: equal data, equal workbook
+BOLD = Font(bold=True)
+
+
+def _cell(value, kind: str):
+    if pd.isna(value):
+        return None
+    if kind == "date":
+        return value.date() if hasattr(value, "date") else value
+    if kind == "bool":
+        return int(bool(value))
+    if kind == "int":
+        return int(value)
+    if kind == "decimal":
+        return float(value)
+    return str(value)
+
+
+def _header(sheet, names: list[str]) -> None:
+    sheet.append(names)
+    for cell in sheet[1]:
+        cell.font = BOLD
+    sheet.freeze_panes = "A2"
+
+
+def _widths(sheet, names: list[str]) -> None:
+    for i, name in enumerate(names, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = max(10, len(name) + 2)
+
+
+def xlsx_bytes(data: ExportData) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for file_name, frame in data.tables.items():
+        variables = file_variables(file_name, frame.columns)
+        sheet = book.create_sheet(table_stem(file_name))
+        names = [v.name for v in variables]
+        _header(sheet, names)
+        kinds = [v.kind for v in variables]
+        columns = [frame[name].tolist() for name in names]
+        for row in zip(*columns, strict=True):
+            sheet.append([_cell(v, k) for v, k in zip(row, kinds, strict=True)])
+        for i, kind in enumerate(kinds, start=1):
+            if kind == "date":
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.number_format = DATE_FORMAT
+        if sheet.max_row > 1:
+            sheet.auto_filter.ref = sheet.dimensions
+        _widths(sheet, names)
+    sheet = book.create_sheet(CODEBOOK_SHEET)
+    _header(sheet, [key for key, _ in COLUMNS])
+    for row in codebook_rows(data.variables):
+        sheet.append([row[key] for key, _ in COLUMNS])
+    _widths(sheet, [key for key, _ in COLUMNS])
+    book.properties.creator = data.trial_code
+    book.properties.title = f"{data.trial_title} ({data.trial_code})"
+    book.properties.created = FIXED_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
