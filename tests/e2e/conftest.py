@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,6 +64,9 @@ def page(browser):
     page.js_errors = errors
     yield page
     context.close()
+    # The test reads the database while Playwright's loop is active, which gives it a
+    # connection of its own; close it so the test database can be dropped.
+    connections.close_all()
 
 
 @pytest.fixture
