@@ -31,7 +31,7 @@ class ScreeningForm(TrialForm):
         label="Age (years)", min_value=18, max_value=120, widget=whole_number(min=18, max=120)
     )
     consent = forms.ChoiceField(
-        label="Consent",
+        label="Does the candidate give written consent?",
         required=False,
         choices=[(YES, "Gives written consent: enrol"), (NO, "Declines to take part")],
         widget=Radios(),
