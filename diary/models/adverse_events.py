@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from diary.validators import plausible_date
+
 
 class Grade(models.TextChoices):
     MILD = "mild", "Mild"
@@ -26,13 +28,13 @@ class AdverseEvent(models.Model):
     participant = models.ForeignKey(
         "diary.Participant", on_delete=models.PROTECT, related_name="adverse_events"
     )
-    onset_on = models.DateField()
+    onset_on = models.DateField(validators=[plausible_date])
     term = models.CharField(max_length=200)
     serious = models.BooleanField(default=False)
     grade = models.CharField(max_length=8, choices=Grade.choices)
     relatedness = models.CharField(max_length=9, choices=Relatedness.choices)
     outcome = models.CharField(max_length=100, blank=True)
-    resolved_on = models.DateField(null=True, blank=True)
+    resolved_on = models.DateField(null=True, blank=True, validators=[plausible_date])
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()

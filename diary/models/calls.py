@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from diary.validators import plausible_date
+
 SEVERITY_MIN = Decimal("1")
 SEVERITY_MAX = Decimal("10")
 CAPSULES_MISSED_MAX = 7
@@ -20,7 +22,7 @@ class DiaryWeek(models.Model):
         "diary.ProtocolWeek", on_delete=models.PROTECT, related_name="diary_weeks"
     )
     due_date = models.DateField()
-    call_date = models.DateField(null=True, blank=True)
+    call_date = models.DateField(null=True, blank=True, validators=[plausible_date])
     attempts = models.PositiveSmallIntegerField(default=0)
     reached = models.BooleanField(
         null=True, blank=True, help_text="Empty until the first call attempt."

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from diary.validators import plausible_date
+
 from .screening import Sex
 
 CREATININE_UMOL_PER_MG_DL = Decimal("88.4")
@@ -20,11 +22,13 @@ class Participant(models.Model):
     )
     participant_id = models.CharField(max_length=40)
     phone = models.CharField(max_length=40, blank=True)
-    consented_on = models.DateField()
+    consented_on = models.DateField(validators=[plausible_date])
     consent_form_version = models.CharField(max_length=40, blank=True)
 
     sex = models.CharField(max_length=1, choices=Sex.choices)
-    age = models.PositiveSmallIntegerField()
+    age = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(18), MaxValueValidator(120)]
+    )
     height_cm = models.DecimalField(
         max_digits=4,
         decimal_places=1,
@@ -50,9 +54,9 @@ class Participant(models.Model):
         validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("20"))],
     )
 
-    randomized_on = models.DateField(null=True, blank=True)
+    randomized_on = models.DateField(null=True, blank=True, validators=[plausible_date])
     bottle_number = models.PositiveIntegerField(null=True, blank=True)
-    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawn_on = models.DateField(null=True, blank=True, validators=[plausible_date])
     withdrawal_reason = models.CharField(max_length=300, blank=True)
     emergency_unblinded_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -1,9 +1,12 @@
 """The screening log: every candidate screened, with the answers and the outcome
 that feed the CONSORT diagram."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
+
+from diary.validators import plausible_date
 
 
 class Sex(models.TextChoices):
@@ -46,9 +49,11 @@ class ScreeningRecord(models.Model):
     trial = models.ForeignKey("diary.Trial", on_delete=models.PROTECT, related_name="screenings")
     site = models.ForeignKey("diary.Site", on_delete=models.PROTECT, related_name="screenings")
     screening_id = models.CharField(max_length=40)
-    screened_on = models.DateField()
+    screened_on = models.DateField(validators=[plausible_date])
     sex = models.CharField(max_length=1, choices=Sex.choices)
-    age = models.PositiveSmallIntegerField()
+    age = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(18), MaxValueValidator(120)]
+    )
     answers = models.JSONField(
         default=dict, blank=True, help_text="Criterion code -> true/false, as answered."
     )

@@ -39,13 +39,20 @@ def corrected_fields(
 
 def full_clean_or_raise(instance: models.Model, *, exclude=None) -> None:
     """Model validation, re-raised as the domain's InvalidValue with per-field messages."""
+    errors: dict[str, list[str]] = {}
     try:
         instance.full_clean(exclude=exclude, validate_unique=True, validate_constraints=False)
     except ValidationError as exc:
         errors = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+    # PostgreSQL cannot store a NUL character: refuse it as bad input, not a crash.
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname, None)
+        if isinstance(value, str) and "\x00" in value:
+            errors.setdefault(field.name, []).append("Null characters are not allowed.")
+    if errors:
         first_field, first_messages = next(iter(errors.items()))
         label = "" if first_field == "__all__" else f"{first_field}: "
-        raise InvalidValue(f"{label}{first_messages[0]}", errors=errors) from exc
+        raise InvalidValue(f"{label}{first_messages[0]}", errors=errors)
 
 
 def apply_changes(

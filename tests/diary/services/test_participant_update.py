@@ -61,3 +61,12 @@ def test_locked_trial_refuses_changes(trial, ra_c1):
     p.refresh_from_db()
     with pytest.raises(TrialLocked):
         participant_update(participant=p, changes={"phone": "123"}, by_user=ra_c1)
+
+
+def test_a_long_correction_reason_is_kept_whole(trial, ra_c1):
+    p = enrol(trial, weight_kg=Decimal("52.0"))
+    reason = "The participant re-weighed on the clinic's calibrated scale; " * 4
+    participant_update(
+        participant=p, changes={"weight_kg": Decimal("53.0")}, by_user=ra_c1, reason=reason
+    )
+    assert p.history.order_by("-history_id").first().history_change_reason == reason.strip()

@@ -69,3 +69,40 @@ def test_every_criterion_needs_an_answer(trial):
     with pytest.raises(InvalidValue) as exc:
         eligibility_decide(trial=trial, age=70, answers=answers)
     assert "malignant_tumour" in exc.value.errors
+
+
+def test_an_impossible_age_is_refused_naming_the_field(trial, site_c1, ra_c1):
+    with pytest.raises(InvalidValue) as exc:
+        _screen(trial, site_c1, ra_c1, age=150, consent=False)
+    assert "age" in exc.value.errors
+    assert not ScreeningRecord.objects.exists()
+
+
+def test_a_screening_date_in_the_future_is_refused(trial, site_c1, ra_c1):
+    with pytest.raises(InvalidValue) as exc:
+        screening_record_create(
+            trial=trial,
+            site=site_c1,
+            screening_id="S-future",
+            screened_on=date(9999, 12, 30),
+            sex="F",
+            age=70,
+            answers=eligible_answers(trial),
+            by_user=ra_c1,
+        )
+    assert "screened_on" in exc.value.errors
+
+
+def test_a_null_character_is_refused_as_bad_input(trial, site_c1, ra_c1):
+    with pytest.raises(InvalidValue) as exc:
+        screening_record_create(
+            trial=trial,
+            site=site_c1,
+            screening_id="S\x00",
+            screened_on=date(2023, 3, 1),
+            sex="F",
+            age=70,
+            answers=eligible_answers(trial),
+            by_user=ra_c1,
+        )
+    assert "screening_id" in exc.value.errors

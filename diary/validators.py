@@ -1,0 +1,21 @@
+"""Field validators shared by the clinical models, so forms, the admin, the API and
+the services refuse the same values with the same message."""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+EARLIEST_DATE = date(1990, 1, 1)
+
+
+def plausible_date(value: date) -> None:
+    """A clinical date is not in the future (a day's grace for time zones) nor absurdly old."""
+    if value is None:
+        return
+    if value > timezone.localdate() + timedelta(days=1):
+        raise ValidationError("This date is in the future.", code="future_date")
+    if value < EARLIEST_DATE:
+        raise ValidationError(
+            f"This date is before {EARLIEST_DATE.isoformat()}.", code="ancient_date"
+        )
