@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 
-from diary.models import DiaryWeek, Phase
+from diary.models import DiaryWeek, Phase, Site
 from diary.selectors.scoping import diary_weeks_for
 from diary.selectors.trial import trial_or_none
 
@@ -76,14 +76,23 @@ def calls_due(*, user, on_date: date) -> CallQueue:
     """The open calls of the user's sites on `on_date`: due (window open), overdue
     (window closed, participant not reached) and coming up (window opens within
     UPCOMING_DAYS days). Each list is sorted by due date, then participant id."""
+    return _call_queue(diary_weeks_for(user), on_date=on_date)
+
+
+def site_calls_due(*, site: Site, on_date: date) -> CallQueue:
+    """The same queue for one site, whoever reads it (the daily digest to the site's
+    research assistants, the progress report)."""
+    return _call_queue(DiaryWeek.objects.filter(participant__site=site), on_date=on_date)
+
+
+def _call_queue(weeks, *, on_date: date) -> CallQueue:
     trial = trial_or_none()
     if trial is None:
         return CallQueue(on_date=on_date, call_window_days=0)
     window = timedelta(days=trial.call_window_days)
     horizon = on_date + window + timedelta(days=UPCOMING_DAYS)
     rows = (
-        diary_weeks_for(user)
-        .filter(participant__trial=trial, participant__withdrawn_on__isnull=True)
+        weeks.filter(participant__trial=trial, participant__withdrawn_on__isnull=True)
         .exclude(reached=True)
         .exclude(
             Q(protocol_week__phase=Phase.SCREENING) & Q(participant__randomized_on__isnull=False)
