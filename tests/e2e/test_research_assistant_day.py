@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from diary.models import AdverseEvent, Participant
 from tests.factories import make_list, make_trial, make_user
@@ -19,7 +20,7 @@ expect = pytest.importorskip(
 ).expect
 
 PASSWORD = "a-long-test-password"
-TODAY = date.today()
+TODAY = timezone.localdate()  # the app's today (date.today() in its time zone)
 SCREENED = TODAY - timedelta(days=75)  # screening diary weeks due 68 and 61 days ago
 RANDOMIZED = TODAY - timedelta(days=56)  # intervention week k due 56 - 7k days ago
 
