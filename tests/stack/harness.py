@@ -377,14 +377,16 @@ def build_stack(
     """A stack (not started) on the given database and Redis, for the seeded template."""
     env = stack_environment(database_url=database_url, redis_url=redis_url, workdir=workdir)
     env.update(
-        ALLOCATION_KEY=template["allocation_key"],  # the key the seeded list was sealed with
-        APP_VAR_DIR=template["var"],  # static files collected once
-        STACK_SKIP_SETUP="1" if skip_setup else "0",
-        STACK_STOP_TIMEOUT="40",
-        GUNICORN_WORKERS="2",
-        CELERY_CONCURRENCY="1",
-        **{k: str(v) for k, v in extra.items()},
+        {
+            "ALLOCATION_KEY": template["allocation_key"],  # the seeded list was sealed with it
+            "APP_VAR_DIR": template["var"],  # static files collected once
+            "STACK_SKIP_SETUP": "1" if skip_setup else "0",
+            "STACK_STOP_TIMEOUT": "40",
+            "GUNICORN_WORKERS": "2",
+            "CELERY_CONCURRENCY": "1",
+        }
     )
+    env.update({k: str(v) for k, v in extra.items()})
     return Stack(env=env, workdir=workdir)
 
 

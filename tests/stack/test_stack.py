@@ -2,10 +2,12 @@
 against PostgreSQL and Redis; a research assistant logs in and records a weekly call,
 a statistician asks for an ITT report and downloads it once the worker has made it."""
 
+import subprocess
 import uuid
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 
 from tests.stack.flows import (
     call_values,
@@ -17,6 +19,7 @@ from tests.stack.flows import (
     wait_report_done,
 )
 from tests.stack.harness import (
+    ROOT,
     RedisServer,
     StackClient,
     build_stack,
@@ -117,3 +120,34 @@ def test_enter_a_weekly_call_then_get_the_itt_report(stack, stack_db, seed):
         for code, label in arms:
             assert code.encode() not in content
             assert label.encode() not in content
+
+
+def test_the_stack_refuses_to_start_with_another_allocation_key(stack_template, stack_db, tmp_path):
+    """The database restored on a server given another key: the deployment check stops
+    bin/stack before it starts anything."""
+    redis_server = RedisServer(tmp_path / "redis")
+    redis_server.start()
+    try:
+        other = build_stack(
+            stack_template,
+            tmp_path,
+            database_url=stack_db,
+            redis_url=redis_server.url,
+            skip_setup=False,
+            ALLOCATION_KEY=Fernet.generate_key().decode(),
+        )
+        result = subprocess.run(
+            [str(ROOT / "bin" / "stack")],
+            env=other.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        redis_server.stop()
+    assert result.returncode != 0
+    assert "(diary.E002) The randomization list cannot be read with this ALLOCATION_KEY" in (
+        result.stderr + result.stdout
+    )
+    assert "stack: error: the deployment check failed" in result.stderr
+    assert "web started" not in result.stdout
