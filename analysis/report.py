@@ -18,6 +18,10 @@ the groups only by those codes and never holds an arm's code, label or role.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
+
 from analysis.cohort import cohort
 from analysis.conventions import (
     DEFAULT_IMPUTATION,
@@ -40,6 +44,14 @@ from analysis.tables.table1 import table1
 from analysis.tables.weekly import observed_weekly, weekly
 
 SCHEMA = "itt-report/1"
+
+
+def _hashed_data(dataset: TrialDataset, *, blinded: bool) -> TrialDataset:
+    """The data a report's hash covers. A blinded report hashes the data without the
+    allocation, so that nobody can test a guessed allocation against its hash."""
+    if not blinded:
+        return dataset
+    return replace(dataset, participants=dataset.participants.assign(arm_code=pd.NA))
 
 
 def build_report(
@@ -70,7 +82,7 @@ def build_report(
         "schema": SCHEMA,
         "blinded": blinded,
         "imputation": imputation,
-        "data_sha256": canonical_sha256(dataset),
+        "data_sha256": canonical_sha256(_hashed_data(dataset, blinded=blinded)),
         "trial": {
             "code": dataset.trial.get("code"),
             "title": dataset.trial.get("title"),

@@ -127,3 +127,25 @@ def test_a_trial_without_one_experimental_and_one_comparator_arm_is_refused():
 def test_an_unknown_imputation_is_refused():
     with pytest.raises(InvalidParameters, match="unknown imputation"):
         build_report(tiny_trial(), blinded=False, imputation="last_value")
+
+
+def _swap_two_participants_arms(dataset):
+    """The same data but with the first participant of each arm exchanged."""
+    from dataclasses import replace
+
+    people = dataset.participants.copy()
+    first = people.groupby("arm_code").head(1).index
+    people.loc[first, "arm_code"] = people.loc[first[::-1], "arm_code"].to_numpy()
+    return replace(dataset, participants=people)
+
+
+def test_blinded_hash_does_not_depend_on_the_allocation_but_unblinded_does():
+    dataset = simulate(40, seed=3)
+    swapped = _swap_two_participants_arms(dataset)
+    blinded_a = build_report(dataset, blinded=True, group_codes=GROUP_CODES)
+    blinded_b = build_report(swapped, blinded=True, group_codes=GROUP_CODES)
+    assert blinded_a["data_sha256"] == blinded_b["data_sha256"]
+    assert (
+        build_report(dataset, blinded=False)["data_sha256"]
+        != build_report(swapped, blinded=False)["data_sha256"]
+    )
