@@ -70,6 +70,7 @@ class WeeklyCallForm(TrialForm):
         else:
             kwargs.setdefault("initial", {"call_date": today()})
         super().__init__(*args, **kwargs)
+        self.fields["call_date"].widget.attrs["max"] = today().isoformat()
         if diary_week.protocol_week.phase != Phase.INTERVENTION:
             del self.fields["capsules_missed"]  # no capsules during the screening diary
         if self.correcting:

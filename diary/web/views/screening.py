@@ -63,7 +63,7 @@ def screening_new(request: HttpRequest) -> HttpResponse:
                 )
                 form.is_valid()
         elif decision and saving:
-            consent = form.consent_record()
+            consent = form.consent_record() if decision.eligible else None
             if form.is_valid():
                 record = run_service(
                     form,

@@ -183,3 +183,19 @@ def test_screening_log_is_scoped_to_the_users_sites(trial, site_c1, site_c2, ra)
         signed_in(make_user("coordinator")).get(reverse("diary:screening_log")).content.decode()
     )
     assert "C1-001" in coordinator_page and "C2-001" in coordinator_page
+
+
+def test_consent_left_from_an_earlier_check_does_not_enrol_an_ineligible_candidate(ra, candidate):
+    response = ra.post(
+        reverse(URL),
+        {
+            **candidate,
+            "criterion_diuretics": "yes",
+            "consent": "yes",
+            "participant_id": "C1-001",
+            "action": "save",
+        },
+    )
+    assert response["Location"] == reverse("diary:screening_log")
+    assert ScreeningRecord.objects.get().outcome == "meeting_exclusion"
+    assert not Participant.objects.exists()
