@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 
-from diary.models import DiaryWeek, Phase, Site
+from diary.models import DiaryWeek, Phase, Site, Trial
 from diary.selectors.scoping import diary_weeks_for
 from diary.selectors.trial import trial_or_none
 
@@ -54,6 +54,7 @@ class CallQueue:
     due: list[CallRow] = field(default_factory=list)
     overdue: list[CallRow] = field(default_factory=list)
     coming_up: list[CallRow] = field(default_factory=list)
+    trial: Trial | None = None
 
     def __len__(self) -> int:
         return len(self.due) + len(self.overdue) + len(self.coming_up)
@@ -101,7 +102,7 @@ def _call_queue(weeks, *, on_date: date) -> CallQueue:
         .order_by("due_date", "participant__participant_id", "protocol_week__week")
         .values_list(*_ROW_FIELDS)
     )
-    queue = CallQueue(on_date=on_date, call_window_days=trial.call_window_days)
+    queue = CallQueue(on_date=on_date, call_window_days=trial.call_window_days, trial=trial)
     for pk, pid, site, phone, phase, week, due, attempts, last_call in rows:
         row = CallRow(
             diary_week_id=pk,

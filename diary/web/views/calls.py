@@ -35,7 +35,11 @@ def call_queue(request: HttpRequest) -> HttpResponse:
         }
         for key, short, title, empty in QUEUE_SECTIONS
     ]
-    return render(request, "diary/calls/queue.html", {"queue": queue, "sections": sections})
+    return render(
+        request,
+        "diary/calls/queue.html",
+        {"queue": queue, "sections": sections, "trial": queue.trial},
+    )
 
 
 def _week_or_404(request, participant_id: str, phase: str, week: int):

@@ -42,7 +42,11 @@ def participant_detail(request: HttpRequest, participant_id: str) -> HttpRespons
     return render(
         request,
         "diary/participants/detail.html",
-        {"timeline": timeline, "participant": timeline.participant},
+        {
+            "timeline": timeline,
+            "participant": timeline.participant,
+            "trial": timeline.participant.trial,
+        },
     )
 
 
