@@ -177,9 +177,9 @@ class CrawlResult:
 
 def _content(response) -> bytes:
     if getattr(response, "streaming", False):
-        data = b"".join(response.streaming_content)
-        response.close()
-        return data
+        # The test client closes the response when the content is consumed; closing
+        # it again would close the test's database connection.
+        return b"".join(response.streaming_content)
     return response.content
 
 
