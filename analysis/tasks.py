@@ -5,6 +5,7 @@ from django.db import InterfaceError, OperationalError
 
 from analysis.models import Report
 from analysis.services.reports import report_build
+from analysis.services.retention import reports_prune
 
 
 @shared_task(
@@ -22,3 +23,9 @@ def generate_itt_report(report_id: int) -> str:
     if report is None:
         return "missing"
     return report_build(report=report).status
+
+
+@shared_task(name="analysis.prune_reports", acks_late=True, autoretry_for=(OperationalError,))
+def prune_reports() -> int:
+    """Remove reports older than ARTIFACT_RETENTION_DAYS (the schedule's nightly job)."""
+    return reports_prune()

@@ -4,8 +4,14 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
-from diary.models import EmergencyUnblinding
+from diary.exports.formats import FORMATS
+from diary.models import AdverseEvent, EmergencyUnblinding, ExportRun
+from diary.selectors.trial import trial_or_none
+from diary.services.alerts import call_digests_send, sae_alert_send, sae_alerts_pending
+from diary.services.exports import export_build, export_run_scheduled, exports_prune
+from diary.services.progress import progress_report_scheduled
 from diary.services.unblinding import emergency_unblinding_notify
 
 
@@ -23,3 +29,128 @@ def notify_emergency_unblinding(unblinding_id: int) -> int:
     if unblinding is None:
         return 0
     return len(emergency_unblinding_notify(unblinding=unblinding))
+
+
+# -- scheduled exports, reports and emails (schedules: django-celery-beat, in the admin) --
+
+RETRIED = (OperationalError, InterfaceError)
+EMAIL_RETRIED = (OperationalError, InterfaceError, SMTPException, ConnectionError)
+
+
+def _schedule(task) -> tuple[str, str]:
+    """(schedule name, who ran it now): the periodic task's name travels in the message
+    headers (beat and the admin's "run now" put it there)."""
+    request = task.request
+    headers = getattr(request, "headers", None) or {}
+
+    def header(name):
+        return getattr(request, name, None) or headers.get(name) or ""
+
+    return header("periodic_task_name") or task.name, header("run_now_by")
+
+
+def _period(task, run_now_by: str, period: str) -> str:
+    # "Run now" makes a run of its own (keyed by its message, which a retry keeps).
+    return f"run-now:{task.request.id}" if run_now_by else period
+
+
+@shared_task(
+    bind=True,
+    name="diary.scheduled_data_export",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=RETRIED,
+    retry_backoff=5,
+    max_retries=5,
+)
+def scheduled_data_export(self, formats=None) -> str:
+    """The schedule's blinded data export of the day (stored once per day)."""
+    schedule, run_now_by = _schedule(self)
+    period = _period(self, run_now_by, timezone.localdate().isoformat())
+    run = export_run_scheduled(
+        schedule=schedule, period=period, formats=formats or FORMATS, run_now_by=run_now_by
+    )
+    return run.status
+
+
+@shared_task(
+    bind=True,
+    name="diary.weekly_progress_report",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=EMAIL_RETRIED,
+    retry_backoff=5,
+    max_retries=8,
+)
+def weekly_progress_report(self) -> str:
+    """The schedule's blinded progress report of the week, stored and emailed once."""
+    schedule, run_now_by = _schedule(self)
+    year, week, _ = timezone.localdate().isocalendar()
+    period = _period(self, run_now_by, f"{year}-W{week:02d}")
+    run = progress_report_scheduled(schedule=schedule, period=period, run_now_by=run_now_by)
+    return run.status
+
+
+@shared_task(
+    name="diary.build_export",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=RETRIED,
+    retry_backoff=5,
+    max_retries=5,
+)
+def build_export(run_id: int) -> str:
+    """Build an export asked for in the web app, the admin or the API (idempotent)."""
+    run = ExportRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return "missing"
+    return export_build(run=run).status
+
+
+@shared_task(
+    name="diary.overdue_call_digest",
+    acks_late=True,
+    autoretry_for=EMAIL_RETRIED,
+    retry_backoff=5,
+    max_retries=8,
+)
+def overdue_call_digest(sites=None) -> int:
+    """Email each site's (or each named site's) research assistants their overdue
+    calls of today, once per site and day. Returns the number of emails sent."""
+    trial = trial_or_none()
+    if trial is None:
+        return 0
+    sent = call_digests_send(trial=trial, site_codes=sites)
+    return sum(1 for addresses in sent.values() if addresses)
+
+
+@shared_task(
+    name="diary.notify_serious_adverse_event",
+    acks_late=True,
+    autoretry_for=EMAIL_RETRIED,
+    retry_backoff=5,
+    max_retries=8,
+)
+def notify_serious_adverse_event(event_id: int) -> int:
+    """Email the coordinators and the site's investigators about a serious adverse
+    event (once, even when retried). Returns the addresses sent to now."""
+    event = AdverseEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        return 0
+    return len(sae_alert_send(event=event))
+
+
+@shared_task(name="diary.sae_alert_sweep", acks_late=True, autoretry_for=RETRIED, max_retries=3)
+def sae_alert_sweep() -> int:
+    """Queue the alert of every serious adverse event not alerted yet (those saved
+    where no alert was queued, or whose alert could not be queued)."""
+    pending = sae_alerts_pending()
+    for event_id in pending:
+        notify_serious_adverse_event.delay(event_id)
+    return len(pending)
+
+
+@shared_task(name="diary.prune_exports", acks_late=True, autoretry_for=RETRIED, max_retries=3)
+def prune_exports() -> int:
+    """Remove exports and progress reports older than ARTIFACT_RETENTION_DAYS."""
+    return exports_prune()

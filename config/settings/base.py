@@ -224,6 +224,10 @@ ALLOCATION_KEY = env("ALLOCATION_KEY", default="")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="trial-office@localhost")
 
+# Stored exports, progress reports and analysis reports older than this many days are
+# removed by the nightly schedules (0 keeps them all); download records are kept.
+ARTIFACT_RETENTION_DAYS = env.int("ARTIFACT_RETENTION_DAYS", default=180)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -3,6 +3,8 @@
 from .adverse_events import AdverseEvent, Grade, Relatedness
 from .allocation import Allocation, EmergencyUnblinding, ListEntry, RandomizationList, TrialEvent
 from .calls import DiaryWeek
+from .exports import ExportDownload, ExportFile, ExportRun
+from .notifications import OutboxMessage
 from .participants import Participant
 from .screening import EligibilityCriterion, ScreeningOutcome, ScreeningRecord, Sex
 from .staff import SiteAssignment
@@ -16,8 +18,12 @@ __all__ = [
     "DiaryWeek",
     "EligibilityCriterion",
     "EmergencyUnblinding",
+    "ExportDownload",
+    "ExportFile",
+    "ExportRun",
     "Grade",
     "ListEntry",
+    "OutboxMessage",
     "Participant",
     "Phase",
     "ProtocolWeek",

@@ -1,4 +1,5 @@
-"""Adverse events: recorded as reported, corrected only with a reason."""
+"""Adverse events: recorded as reported, corrected only with a reason. A serious one
+(recorded serious, or made serious by a change) is alerted once it is committed."""
 
 from datetime import date
 
@@ -6,6 +7,7 @@ from django.db import transaction
 
 from diary.errors import InvalidValue
 from diary.models import AdverseEvent, Participant
+from diary.services.alerts import sae_alerts_queue
 from diary.services.audit import apply_changes, ensure_trial_open, full_clean_or_raise
 
 AE_FIELDS = ("onset_on", "term", "serious", "grade", "relatedness", "outcome", "resolved_on")
@@ -46,6 +48,8 @@ def adverse_event_record(
     full_clean_or_raise(event, exclude=["participant"])
     event._history_user = by_user
     event.save()
+    if event.serious:
+        sae_alerts_queue(event_ids=[event.pk])
     return event
 
 
@@ -67,4 +71,8 @@ def adverse_event_update(
         changes.get("onset_on", event.onset_on),
         changes.get("resolved_on", event.resolved_on),
     )
-    return apply_changes(event, changes, by_user=by_user, reason=reason)
+    was_serious = event.serious
+    changed = apply_changes(event, changes, by_user=by_user, reason=reason)
+    if event.serious and not was_serious:
+        sae_alerts_queue(event_ids=[event.pk])
+    return changed

@@ -39,6 +39,7 @@ from diary.package.schema import (
 )
 from diary.package.validate import Checked, package_check, trial_holds_data
 from diary.selectors.trial import trial_or_none
+from diary.services.alerts import sae_alerts_queue
 from diary.services.audit import ensure_trial_open
 from diary.services.calls import week_due, week_start
 from diary.services.trial import site_add, trial_create
@@ -63,11 +64,15 @@ def package_import(*, path: str | Path, by_user=None) -> ImportResult:
     A package with trial.json creates the trial in an empty database; without it
     the package is for the trial already configured. A trial that already holds
     data is refused. Any problem refuses the whole package (PackageRefused lists
-    them all) and nothing is written."""
+    them all) and nothing is written. Each serious adverse event imported is alerted
+    once the import is committed."""
     package = package_read(path)
     checked = package_check(package, trial=trial_or_none())
     with transaction.atomic():
-        return _PackageWriter(checked, by_user=by_user, source=package.source).run()
+        result = _PackageWriter(checked, by_user=by_user, source=package.source).run()
+        serious = AdverseEvent.objects.filter(participant__trial=result.trial, serious=True)
+        sae_alerts_queue(event_ids=serious.values_list("pk", flat=True))
+    return result
 
 
 def _refused(message: str) -> PackageRefused:

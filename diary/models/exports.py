@@ -1,0 +1,137 @@
+"""Stored exports: the trial's data in the export formats, and the weekly progress
+reports, each run kept with who or which schedule made it, its parameters and its
+files (SHA-256 and size), and every download audited.
+
+A run's files exist only once the whole run has succeeded (attached and marked done
+in one transaction, see diary.services.exports). A scheduled run carries a key
+(schedule and period) that is unique, so a retried or repeated task never stores a
+second export for the same period. Only an export asked for by the unblinded
+statistician is unblinded; a schedule or a progress report never is.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from diary.models.artifacts import FileDownload, StoredFile
+
+
+class ExportRun(models.Model):
+    class Kind(models.TextChoices):
+        DATA = "data", "Data export"
+        PROGRESS = "progress", "Progress report"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    trial = models.ForeignKey("diary.Trial", on_delete=models.PROTECT, related_name="export_runs")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.DATA)
+    unblinded = models.BooleanField(
+        default=False, help_text="Holds the randomization list and the arms."
+    )
+    parameters = models.JSONField(default=dict, help_text="formats; the period of a schedule")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="export_runs",
+    )
+    requested_by_name = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="A schedule's name, or the operating-system user of a shell command.",
+    )
+    schedule = models.CharField(
+        max_length=200, blank=True, help_text="The schedule (periodic task) that made the run."
+    )
+    run_key = models.CharField(
+        max_length=300,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Schedule and period: one run per schedule and period.",
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="export_run_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["data", "progress"]), name="export_run_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(requested_by__isnull=True, requested_by_name=""),
+                name="export_run_has_requester",
+            ),
+            # Blinding: schedules and progress reports are always blinded.
+            models.CheckConstraint(
+                condition=Q(unblinded=False) | Q(kind="data", schedule=""),
+                name="export_run_unblinded_only_on_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def requester(self) -> str:
+        return self.requested_by.get_username() if self.requested_by else self.requested_by_name
+
+    @property
+    def formats(self) -> list[str]:
+        return list(self.parameters.get("formats", []))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+def export_file_path(instance: "ExportFile", filename: str) -> str:
+    return f"exports/{instance.run_id}/{filename}"
+
+
+class ExportFile(StoredFile):
+    class Kind(models.TextChoices):
+        PACKAGE = "package", "Data package (zip)"
+        XLSX = "xlsx", "Excel workbook"
+        SPSS = "spss", "SPSS (zip)"
+        STATA = "stata", "Stata (zip)"
+        CODEBOOK = "codebook", "Codebook"
+        PROGRESS = "progress", "Progress report (HTML)"
+
+    run = models.ForeignKey(ExportRun, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    file = models.FileField(upload_to=export_file_path, max_length=200)
+
+    class Meta:
+        ordering = ["run", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "file"], name="export_file_unique"),
+        ]
+
+
+class ExportDownload(FileDownload):
+    """The audit trail of exported files handed out."""
+
+    export_file = models.ForeignKey(
+        ExportFile, null=True, on_delete=models.SET_NULL, related_name="downloads"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_downloads"
+    )
+
+    class Meta(FileDownload.Meta):
+        pass
