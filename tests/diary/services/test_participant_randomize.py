@@ -297,3 +297,14 @@ def test_bottles_of_imported_participants_are_not_given_again(trial, rlist, coor
     Participant.objects.filter(pk=imported.pk).update(randomized_on=TODAY, bottle_number=1)
     participant = ready_to_randomize(trial)
     assert participant_randomize(participant=participant, by_user=coordinator).bottle_number == 2
+
+
+def test_randomize_refuses_a_list_changed_behind_the_orm_after_it_was_verified(
+    trial, rlist, coordinator
+):
+    participant_randomize(participant=ready_to_randomize(trial), by_user=coordinator)
+    entry = ListEntry.objects.get(randomization_list=rlist, bottle_number=2)
+    with connection.cursor() as cursor:  # a frozen list cannot change through the ORM
+        cursor.execute("UPDATE diary_listentry SET block = block + 1000 WHERE id = %s", [entry.pk])
+    with pytest.raises(ListIntegrityError):
+        participant_randomize(participant=ready_to_randomize(trial), by_user=coordinator)
