@@ -12,8 +12,6 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 class GenerateListForm(TrialForm):
-    service_fields = {"bottles_per_stratum": "bottles_per_stratum"}
-
     method = forms.ChoiceField(
         label="Method",
         choices=list(METHODS.items()),
