@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("reports/", include("analysis.web.urls")),
+    path("exports/", include("diary.web.export_urls")),
     path("", include("diary.web.urls")),
 ]

@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from analysis.api.serializers import ReportRequestSerializer, ReportSerializer
@@ -19,19 +19,7 @@ from analysis.services.reports import (
     report_request,
     report_retry,
 )
-
-
-class FileRenderer(BaseRenderer):
-    """Lets a client ask for a file (Accept: application/octet-stream); the view
-    answers with the file itself."""
-
-    media_type = "application/octet-stream"
-    format = "file"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
+from diary.api.renderers import FileRenderer
 
 
 class ReportFilter(filters.FilterSet):

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from diary.api import views
+from diary.api import exports, views
 
 app_name = "api"
 
@@ -13,6 +13,7 @@ router.register("screenings", views.ScreeningViewSet, basename="screening")
 router.register("participants", views.ParticipantViewSet, basename="participant")
 router.register("diary-weeks", views.DiaryWeekViewSet, basename="diary-week")
 router.register("adverse-events", views.AdverseEventViewSet, basename="adverse-event")
+router.register("exports", exports.ExportRunViewSet, basename="export")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

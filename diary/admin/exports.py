@@ -1,0 +1,152 @@
+"""Admin for stored exports and progress reports: the runs with who or which schedule
+made them, their parameters and files (with audited download links), the download
+audit trail, and the outbox of emails sent.
+
+Access follows the roles, like the report admin: coordinators and the unblinded
+statistician (the staff roles) see the runs `exports_for` gives them, so unblinded
+exports stay with the unblinded statistician. Everything here is read-only.
+"""
+
+from django.contrib import admin
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from diary.models import ExportDownload, ExportFile, ExportRun, OutboxMessage
+from diary.roles import Role, role_of
+from diary.selectors.exports import export_files_for, exports_for, may_read_exports
+from diary.services.exports import export_file_download
+
+
+class ReadOnlyForRoles:
+    """Read-only, for the staff roles that may read exports."""
+
+    def _reader(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff and may_read_exports(request.user)
+
+    def has_module_permission(self, request):
+        return self._reader(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._reader(request)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _download_url(stored: ExportFile) -> str:
+    return reverse("admin:diary_exportrun_file", args=[stored.run_id, stored.pk])
+
+
+class ExportFileInline(ReadOnlyForRoles, admin.TabularInline):
+    model = ExportFile
+    extra = 0
+    fields = ("download", "kind", "size", "sha256")
+    readonly_fields = fields
+
+    @admin.display(description="file")
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', _download_url(obj), obj.name)
+
+
+@admin.register(ExportRun)
+class ExportRunAdmin(ReadOnlyForRoles, admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "kind",
+        "status",
+        "blinding",
+        "requester",
+        "created_at",
+        "finished_at",
+        "files_shown",
+    )
+    list_filter = ("kind", "status")
+    fields = (
+        "kind",
+        "status",
+        "error",
+        "blinding",
+        "parameters",
+        "requester",
+        "schedule",
+        "run_key",
+        "attempts",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = (*fields, "files_shown")
+    inlines = [ExportFileInline]
+
+    def get_queryset(self, request):
+        return exports_for(request.user).select_related("requested_by")
+
+    @admin.display(description="blinding")
+    def blinding(self, obj):
+        return "Unblinded" if obj.unblinded else "Blinded"
+
+    @admin.display(description="files")
+    def files_shown(self, obj):
+        return format_html_join(
+            ", ", '<a href="{}">{}</a>', ((_download_url(f), f.name) for f in obj.files.all())
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:run_id>/files/<int:file_id>/",
+                self.admin_site.admin_view(self.file_view),
+                name="diary_exportrun_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request, run_id, file_id):
+        if not self._reader(request):
+            return redirect("admin:index")
+        stored = get_object_or_404(export_files_for(request.user), pk=file_id, run_id=run_id)
+        try:
+            handle = stored.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("The file is no longer stored.") from None
+        export_file_download(
+            export_file=stored,
+            by_user=request.user,
+            via="admin",
+            remote_addr=request.META.get("REMOTE_ADDR"),
+        )
+        return FileResponse(handle, as_attachment=True, filename=stored.name)
+
+
+@admin.register(ExportDownload)
+class ExportDownloadAdmin(ReadOnlyForRoles, admin.ModelAdmin):
+    list_display = ("at", "user", "file_name", "via", "remote_addr")
+    list_filter = ("via",)
+    fields = list_display
+    readonly_fields = list_display
+
+    def get_queryset(self, request):
+        visible = export_files_for(request.user).values("pk")
+        return ExportDownload.objects.filter(export_file__in=visible).select_related("user")
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyForRoles, admin.ModelAdmin):
+    """The emails sent on the trial's behalf (coordinators only)."""
+
+    list_display = ("created_at", "kind", "subject", "recipients", "sent_at")
+    list_filter = ("kind",)
+    search_fields = ("key", "subject", "recipients")
+    fields = ("key", "kind", "subject", "recipients", "created_at", "sent_at")
+    readonly_fields = fields
+
+    def _reader(self, request) -> bool:
+        return super()._reader(request) and role_of(request.user) == Role.COORDINATOR
