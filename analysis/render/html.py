@@ -21,7 +21,10 @@ caption { text-align: left; font-weight: bold; padding-bottom: 0.4em; }
 th, td { padding: 0.25em 0.8em; text-align: right; border-bottom: 1px solid #ddd; }
 th { border-bottom: 2px solid #444; vertical-align: bottom; }
 th:first-child, td:first-child { text-align: left; }
+th, td { white-space: nowrap; }  /* "-2.67 (-2.86 to -2.49)" on one line; long heads are
+                                  given on two lines, as journals print them */
 td.indent { padding-left: 2em; }
+td.indent.wrap { white-space: normal; max-width: 32em; font-size: 0.92em; }
 tr.group td { font-weight: bold; border-bottom: none; }
 p.note { max-width: 50em; font-size: 0.92em; color: #444; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
@@ -68,24 +71,32 @@ def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _table(caption: str, head: list[str], rows: list[list[str]], classes=None) -> str:
+def _table(
+    caption: str, head: list[str | tuple[str, ...]], rows: list[list[str]], classes=None
+) -> str:
     classes = classes or [""] * len(rows)
     out = [f"<table>\n<caption>{_e(caption)}</caption>\n<thead><tr>"]
-    out += [f"<th>{_e(h)}</th>" for h in head]
+    out += [f"<th>{_head_cell(h)}</th>" for h in head]
     out.append("</tr></thead>\n<tbody>\n")
     for row, css in zip(rows, classes, strict=True):
         attr = f' class="{css}"' if css == "group" else ""
         cells = []
         for index, cell in enumerate(row):
-            td_class = ' class="indent"' if index == 0 and css == "indent" else ""
+            td_class = f' class="{css}"' if index == 0 and css.startswith("indent") else ""
             cells.append(f"<td{td_class}>{_e(cell)}</td>")
         out.append(f"<tr{attr}>{''.join(cells)}</tr>\n")
     out.append("</tbody>\n</table>")
     return "".join(out)
 
 
-def _heading(arm: dict) -> str:
-    return f"{arm['label']} (n = {arm['n']})"
+def _head_cell(heading: str | tuple[str, ...]) -> str:
+    """A column heading; a tuple is printed one item per line."""
+    lines = heading if isinstance(heading, tuple) else (heading,)
+    return "<br>".join(_e(line) for line in lines)
+
+
+def _heading(arm: dict) -> tuple[str, str]:
+    return arm["label"], f"(n = {arm['n']})"
 
 
 def _about(report: dict) -> str:
@@ -116,7 +127,7 @@ def _table1(report: dict, arms: list[dict]) -> str:
     table1 = report["table1"]
     with_p = report.get("table1_pvalues", False)
     total = report["consort"]["randomized"]
-    head = ["Characteristic", f"Total (n = {total})", *(_heading(a) for a in arms)]
+    head = ["Characteristic", ("Total", f"(n = {total})"), *(_heading(a) for a in arms)]
     head += ["P value"] if with_p else []
     columns = ["total", *(a["code"] for a in arms)]
     rows, classes = [], []
@@ -138,20 +149,33 @@ def _table1(report: dict, arms: list[dict]) -> str:
     )
 
 
+def _common_n(outcomes: dict, arms: list[dict]) -> dict[str, int] | None:
+    """{arm code: n} when each arm has the same n for every outcome, else None."""
+    found = {a["code"]: {e[a["code"]]["n"] for e in outcomes.values()} for a in arms}
+    if all(len(ns) == 1 for ns in found.values()):
+        return {code: ns.pop() for code, ns in found.items()}
+    return None
+
+
+def _arm_columns(outcomes: dict, arms: list[dict]) -> tuple[list[tuple[str, str]], bool]:
+    """Headings of the arms' mean (SD) columns, with n in the heading as the paper
+    prints it when it is the same for every row; else each cell shows its n."""
+    common = _common_n(outcomes, arms)
+    if common is None:
+        return [(a["label"], "mean (SD)") for a in arms], True
+    return [(a["label"], f"(n = {common[a['code']]}), mean (SD)") for a in arms], False
+
+
 def _comparison_table(outcomes: dict, arms: list[dict], caption: str) -> str:
-    head = [
-        "Outcome",
-        *(f"{a['label']}, mean (SD)" for a in arms),
-        "Difference (95% CI)",
-        "P value",
-    ]
+    columns, n_per_cell = _arm_columns(outcomes, arms)
+    head = ["Outcome", *columns, "Difference (95% CI)", "P value"]
     rows = []
     for outcome, entry in outcomes.items():
         groups = [entry[a["code"]] for a in arms]
         rows.append(
             [
                 OUTCOME_NAMES[outcome],
-                *(f"{fmt.mean_sd(g)} [n = {g['n']}]" for g in groups),
+                *(fmt.mean_sd(g) + (f" [n = {g['n']}]" if n_per_cell else "") for g in groups),
                 fmt.difference_ci(entry),
                 fmt.p_value(entry["p"]),
             ]
@@ -183,12 +207,18 @@ def _ancova(report: dict) -> str:
 def _gee(report: dict, arms: list[dict]) -> str:
     gee = report["gee"]
     head = [
-        *(f"{a['label']}: cramps per observed week" for a in arms),
+        "Outcome",
+        *((a["label"], "cramps per observed week") for a in arms),
         "Rate ratio (95% CI)",
         "P value",
     ]
     ratio = fmt.difference_ci(gee, key="rate_ratio")
-    row = [*(fmt.number(gee["rate"][a["code"]]) for a in arms), ratio, fmt.p_value(gee["p"])]
+    row = [
+        OUTCOME_NAMES["frequency"],
+        *(fmt.number(gee["rate"][a["code"]]) for a in arms),
+        ratio,
+        fmt.p_value(gee["p"]),
+    ]
     caption = (
         f"Cramp rate ratio, {arms[0]['label']} over {arms[1]['label']}: Poisson GEE, "
         f"{gee['correlation']} working correlation, robust standard errors, observed weeks"
@@ -197,24 +227,30 @@ def _gee(report: dict, arms: list[dict]) -> str:
 
 
 def _change(report: dict, arms: list[dict]) -> str:
-    head = ["Outcome", *(f"{a['label']}, mean (SD)" for a in arms), "P value"]
+    change = report["change_from_baseline"]
+    columns, n_per_cell = _arm_columns(change, arms)
+    head = ["Outcome", *columns, "P value"]
     rows = [
         [
             OUTCOME_NAMES[o],
-            *(f"{fmt.mean_sd(e[a['code']])} [n = {e[a['code']]['n']}]" for a in arms),
+            *(
+                fmt.mean_sd(e[a["code"]]) + (f" [n = {e[a['code']]['n']}]" if n_per_cell else "")
+                for a in arms
+            ),
             fmt.p_value(e["p"]),
         ]
-        for o, e in report["change_from_baseline"].items()
+        for o, e in change.items()
     ]
     baseline = [
         [OUTCOME_NAMES[o], *(fmt.mean_sd(e[a["code"]]) for a in arms)]
         for o, e in report["baseline"].items()
     ]
+    baseline_columns, _ = _arm_columns(report["baseline"], arms)
     return (
         "<h2>Baseline and change from baseline</h2>\n"
         + _table(
             "Baseline (mean of the observed screening weeks)",
-            ["Outcome", *(f"{a['label']}, mean (SD)" for a in arms)],
+            ["Outcome", *baseline_columns],
             baseline,
         )
         + "\n"
@@ -224,7 +260,7 @@ def _change(report: dict, arms: list[dict]) -> str:
 
 def _weekly(report: dict, arms: list[dict]) -> str:
     parts = ["<h2>eTable 1. Weekly comparisons (values after imputation)</h2>"]
-    head = ["Week", *(f"{a['label']}, mean (SD)" for a in arms), "Difference (95% CI)", "P value"]
+    head = ["Week", *((a["label"], "mean (SD)") for a in arms), "Difference (95% CI)", "P value"]
     for outcome, entries in report["weekly"].items():
         rows = [
             [
@@ -258,11 +294,21 @@ def _consort(report: dict, arms: list[dict]) -> str:
     rows = [
         ["Screened", str(consort["screened"]), "", ""],
         ["Excluded", str(consort["excluded"]), "", ""],
-        ["Not meeting inclusion criteria", str(consort["not_meeting_inclusion"]), "", ""],
-        ["Meeting exclusion criteria", str(consort["meeting_exclusion"]), "", ""],
-        ["Declined", str(consort["declined"]), "", ""],
-        ["Randomized", str(consort["randomized"]), "", ""],
     ]
+    classes = ["", ""]
+    reasons = consort.get("excluded_reasons", {})
+    for key, name in (
+        ("not_meeting_inclusion", "Not meeting inclusion criteria"),
+        ("meeting_exclusion", "Meeting exclusion criteria"),
+        ("declined", "Declined"),
+    ):
+        rows.append([name, str(consort[key]), "", ""])
+        classes.append("")
+        for reason, count in sorted(reasons.get(key, {}).items(), key=lambda r: (-r[1], r[0])):
+            rows.append([reason or "no reason given", str(count), "", ""])
+            classes.append("indent wrap")
+    rows.append(["Randomized", str(consort["randomized"]), "", ""])
+    classes.append("")
     for key, name in (
         ("allocated", "Allocated"),
         ("completed", "Completed the intervention"),
@@ -271,8 +317,9 @@ def _consort(report: dict, arms: list[dict]) -> str:
     ):
         counts = consort[key]
         rows.append([name, str(sum(counts.values())), *(str(counts[a["code"]]) for a in arms)])
+        classes.append("")
     return "<h2>CONSORT flow</h2>\n" + _table(
-        "Participant flow", ["", "Total", *(a["label"] for a in arms)], rows
+        "Participant flow", ["", "Total", *(a["label"] for a in arms)], rows, classes
     )
 
 

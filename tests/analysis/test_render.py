@@ -41,7 +41,7 @@ def test_numbers_round_only_for_display():
 def test_html_lays_out_table1_like_the_paper(report):
     page = render_html(report).decode("utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    assert "<th>Total (n = 4)</th><th>Remedy 10 mg (n = 2)</th>" in page
+    assert "<th>Total<br>(n = 4)</th><th>Remedy 10 mg<br>(n = 2)</th>" in page
     # female: 3 (75.0) total, 1 (50.0) remedy, 2 (100.0) dummy
     assert (
         '<td class="indent">Female</td><td>3 (75.0)</td><td>1 (50.0)</td><td>2 (100.0)</td>' in page
@@ -54,7 +54,9 @@ def test_html_lays_out_table1_like_the_paper(report):
 def test_html_shows_table2_with_difference_and_ci(report):
     page = render_html(report).decode("utf-8")
     # frequency: 1.33 (0.82) vs 3.00 (1.26), difference -1.67 (-3.04 to -0.30)
-    assert "<td>1.33 (0.82) [n = 6]</td><td>3.00 (1.26) [n = 6]</td>" in page
+    assert "<td>1.33 (0.82)</td><td>3.00 (1.26)</td>" in page
+    # n (participant-weeks here) in the column heads, as the paper prints it
+    assert "<th>Remedy 10 mg<br>(n = 6), mean (SD)</th>" in page
     assert "\u22121.67 (\u22123.04 to \u22120.30)" in page
     assert "independent" in page  # the note on the participant-week method
     assert page.count('src="data:image/png;base64,') == 2
