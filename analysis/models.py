@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from diary.models.artifacts import FileDownload, StoredFile
+
 
 class Report(models.Model):
     class Kind(models.TextChoices):
@@ -102,7 +104,9 @@ def report_file_path(instance: "ReportFile", filename: str) -> str:
     return f"reports/{instance.report_id}/{filename}"
 
 
-class ReportFile(models.Model):
+class ReportFile(StoredFile):
+    """One file of a report (sha256, size and name: diary.models.artifacts)."""
+
     class Kind(models.TextChoices):
         JSON = "json", "JSON"
         HTML = "html", "HTML"
@@ -113,8 +117,6 @@ class ReportFile(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=4, choices=Kind.choices)
     file = models.FileField(upload_to=report_file_path, max_length=200)
-    sha256 = models.CharField(max_length=64)
-    size = models.PositiveBigIntegerField()
 
     class Meta:
         ordering = ["report", "pk"]
@@ -122,30 +124,16 @@ class ReportFile(models.Model):
             models.UniqueConstraint(fields=["report", "file"], name="report_file_unique"),
         ]
 
-    def __str__(self) -> str:
-        return self.name
 
-    @property
-    def name(self) -> str:
-        return self.file.name.rsplit("/", 1)[-1]
-
-
-class ReportDownload(models.Model):
+class ReportDownload(FileDownload):
     """The audit trail of report files handed out."""
 
     report_file = models.ForeignKey(
         ReportFile, null=True, on_delete=models.SET_NULL, related_name="downloads"
     )
-    file_name = models.CharField(max_length=200, help_text="The file as stored when downloaded.")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_downloads"
     )
-    at = models.DateTimeField(auto_now_add=True)
-    via = models.CharField(max_length=10, default="web", help_text="web, admin or api")
-    remote_addr = models.GenericIPAddressField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.user} downloaded {self.file_name} at {self.at:%Y-%m-%d %H:%M}"
+    class Meta(FileDownload.Meta):
+        pass
