@@ -8,18 +8,18 @@ exports stay with the unblinded statistician. Everything here is read-only.
 """
 
 from django.contrib import admin
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from diary.admin.allocation import ReadOnlyAdminMixin
 from diary.models import ExportDownload, ExportFile, ExportRun, OutboxMessage
 from diary.roles import Role, role_of
 from diary.selectors.exports import export_files_for, exports_for, may_read_exports
-from diary.services.exports import export_file_download
+from diary.web.downloads import export_file_response
 
 
-class ReadOnlyForRoles:
+class ReadOnlyForRoles(ReadOnlyAdminMixin):
     """Read-only, for the staff roles that may read exports."""
 
     def _reader(self, request) -> bool:
@@ -30,15 +30,6 @@ class ReadOnlyForRoles:
 
     def has_view_permission(self, request, obj=None):
         return self._reader(request)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _download_url(stored: ExportFile) -> str:
@@ -113,17 +104,7 @@ class ExportRunAdmin(ReadOnlyForRoles, admin.ModelAdmin):
         if not self._reader(request):
             return redirect("admin:index")
         stored = get_object_or_404(export_files_for(request.user), pk=file_id, run_id=run_id)
-        try:
-            handle = stored.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("The file is no longer stored.") from None
-        export_file_download(
-            export_file=stored,
-            by_user=request.user,
-            via="admin",
-            remote_addr=request.META.get("REMOTE_ADDR"),
-        )
-        return FileResponse(handle, as_attachment=True, filename=stored.name)
+        return export_file_response(request, stored, via="admin")
 
 
 @admin.register(ExportDownload)

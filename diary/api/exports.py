@@ -3,7 +3,6 @@ for a data export, and the (audited) downloads. Thin over diary.services.exports
 and diary.selectors.exports; nothing here names an arm (unblinded exports are
 visible only to the unblinded statistician)."""
 
-from django.http import FileResponse
 from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +17,8 @@ from diary.api.renderers import FileRenderer
 from diary.exports.formats import FORMATS
 from diary.models import ExportFile, ExportRun
 from diary.selectors.exports import export_files_for, exports_for, may_read_exports
-from diary.services.exports import export_file_download, export_request
+from diary.services.exports import export_request
+from diary.web.downloads import export_file_response
 
 
 class ExportFileSerializer(serializers.ModelSerializer):
@@ -140,14 +140,4 @@ class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         stored = export_files_for(request.user).filter(run=run, pk=file_id).first()
         if stored is None:
             raise NotFound()
-        try:
-            handle = stored.file.open("rb")
-        except FileNotFoundError:
-            raise NotFound("The file is no longer stored.") from None
-        export_file_download(
-            export_file=stored,
-            by_user=request.user,
-            via="api",
-            remote_addr=request.META.get("REMOTE_ADDR") or None,
-        )
-        return FileResponse(handle, as_attachment=True, filename=stored.name)
+        return export_file_response(request, stored, via="api")

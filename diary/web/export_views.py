@@ -6,11 +6,12 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from diary.selectors.exports import export_files_for, exports_for, may_read_exports
-from diary.services.exports import export_file_download, export_request
+from diary.services.exports import export_request
+from diary.web.downloads import export_file_response
 from diary.web.errors import run_service
 from diary.web.export_forms import ExportRequestForm
 
@@ -58,14 +59,4 @@ def export_new(request: HttpRequest) -> HttpResponse:
 @exports_required
 def export_file(request: HttpRequest, run_id: int, file_id: int) -> FileResponse:
     stored = get_object_or_404(export_files_for(request.user), pk=file_id, run_id=run_id)
-    try:
-        handle = stored.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is no longer stored.") from None
-    export_file_download(
-        export_file=stored,
-        by_user=request.user,
-        via="web",
-        remote_addr=request.META.get("REMOTE_ADDR"),
-    )
-    return FileResponse(handle, as_attachment=True, filename=stored.name)
+    return export_file_response(request, stored, via="web")

@@ -13,45 +13,20 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
 from diary.models import ExportRun
 from tests.analysis.stored_trial import stored_trial
+from tests.integration.test_celery_worker import REDIS_URL, _database_url, _skip_reason
 
 pytestmark = [pytest.mark.stack, pytest.mark.django_db(transaction=True)]
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 WAIT_SECONDS = 120
 SCHEDULE = "Test export every two seconds"
-
-
-def _skip_reason() -> str | None:
-    if connection.vendor != "postgresql":
-        return (
-            "needs PostgreSQL (DATABASE_URL=postgres://...) so that the worker and beat "
-            "processes can read the test database"
-        )
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:
-        return f"Redis is not reachable at {REDIS_URL}: {exc}"
-    return None
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "postgres")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
