@@ -65,6 +65,8 @@ def _period(task, run_now_by: str, period: str) -> str:
 )
 def scheduled_data_export(self, formats=None) -> str:
     """The schedule's blinded data export of the day (stored once per day)."""
+    if trial_or_none() is None:
+        return "no trial"
     schedule, run_now_by = _schedule(self)
     period = _period(self, run_now_by, timezone.localdate().isoformat())
     run = export_run_scheduled(
@@ -84,6 +86,8 @@ def scheduled_data_export(self, formats=None) -> str:
 )
 def weekly_progress_report(self) -> str:
     """The schedule's blinded progress report of the week, stored and emailed once."""
+    if trial_or_none() is None:
+        return "no trial"
     schedule, run_now_by = _schedule(self)
     year, week, _ = timezone.localdate().isocalendar()
     period = _period(self, run_now_by, f"{year}-W{week:02d}")

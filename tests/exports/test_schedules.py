@@ -138,3 +138,13 @@ def test_a_schedule_cannot_make_an_unblinded_export(data_trial):
             trial=data_trial, unblinded=True, schedule="Nightly", requested_by_name="schedule:x"
         )
     assert not ExportRun.objects.exists()
+
+
+def test_schedules_wait_quietly_for_a_trial(db):
+    """A fresh database has the schedules but no trial yet: nothing fails, nothing is made."""
+    from diary.tasks import overdue_call_digest, weekly_progress_report
+
+    assert scheduled_data_export.delay().get() == "no trial"
+    assert weekly_progress_report.delay().get() == "no trial"
+    assert overdue_call_digest.delay().get() == 0
+    assert not ExportRun.objects.exists()
