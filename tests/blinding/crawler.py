@@ -29,7 +29,7 @@ SKIP_PREFIXES = ("/static/", "/media/", "/accounts/logout/", "/admin/logout/")
 MAX_PER_ROUTE = 12
 MAX_PER_QUERY = 3
 MAX_VALUES_PER_PARAM = 8
-MAX_URLS_PER_PATTERN = 4
+MAX_URLS_PER_PATTERN = 12
 APPS = ("diary", "analysis")
 
 
@@ -138,18 +138,85 @@ class Values:
         return self._cache[key]
 
 
+def _spread(items: list, n: int) -> list:
+    """At most n items, from both ends (the first and the last objects made)."""
+    return items if len(items) <= n else items[: n // 2] + items[-(n - n // 2) :]
+
+
+def _lookup(model, param: str) -> str | None:
+    """How `model` can give a value for the URL parameter `param`: its own field of
+    that name, the field of that name on the object a foreign key points to (a study
+    id rather than a primary key), the foreign key's value, or its primary key when
+    the parameter is named after the model."""
+    fields = {f.name: f for f in model._meta.concrete_fields}
+    attnames = {f.attname: f for f in model._meta.concrete_fields}
+    if param in fields and not fields[param].is_relation:
+        return param
+    if param in attnames and attnames[param].is_relation:
+        fk = attnames[param]
+        related = {f.name for f in fk.related_model._meta.concrete_fields}
+        return f"{fk.name}__{param}" if param in related else param
+    for f in model._meta.concrete_fields:
+        if f.is_relation and f.many_to_one:
+            related = {r.name: r for r in f.related_model._meta.concrete_fields}
+            if param in related and not related[param].is_relation:
+                return f"{f.name}__{param}"
+    stem = re.sub(r"(_id|_pk)$", "", param)
+    if stem != param and stem in model._meta.model_name:
+        return "pk"
+    return None
+
+
+def real_combinations(pattern: Pattern, values: "Values", n: int) -> list[dict]:
+    """Parameter values taken together from one object, for patterns with several
+    parameters (a file of a report, a week of a participant, a history record)."""
+    out: list[dict] = []
+    admin_model = re.match(r"admin/(\w+)/(\w+)/", pattern.format)
+    if admin_model and set(pattern.params) == {"object_id", "history_id"}:
+        try:
+            model = apps.get_model(admin_model.group(1), admin_model.group(2))
+        except LookupError:
+            return []
+        if hasattr(model, "history"):
+            rows = list(model.history.order_by("history_id").values_list("id", "history_id"))
+            return [{"object_id": a, "history_id": b} for a, b in _spread(rows, n)]
+        return []
+    for model in values.models:
+        paths = [_lookup(model, p) for p in pattern.params]
+        options = [[path] for path in paths]
+        for i, param in enumerate(pattern.params):
+            if paths[i] is None and param in ("pk", "id"):
+                # a parent's primary key, as in api/reports/<pk>/files/<file_id>/
+                options[i] = [f.attname for f in model._meta.concrete_fields if f.many_to_one]
+        if any(not o or o == [None] for o in options):
+            continue
+        for chosen in itertools.product(*options):
+            rows = list(model.objects.order_by("pk").values_list(*chosen))
+            out += [dict(zip(pattern.params, row, strict=True)) for row in _spread(rows, n)]
+    return out
+
+
 def seed_urls(patterns: Iterable[Pattern], values: Values) -> tuple[list[str], list[Pattern]]:
     """A URL for each pattern, parameters filled with real values; and the patterns no
     value combination resolves for."""
     urls, unfilled = [], []
     for pattern in patterns:
         choices = [values.for_param(p, pattern.format) for p in pattern.params]
+        candidates = [
+            dict(zip(pattern.params, c, strict=True)) for c in itertools.product(*choices)
+        ]
+        if len(pattern.params) > 1:
+            candidates = real_combinations(pattern, values, MAX_URLS_PER_PATTERN) + candidates
         made = 0
-        for combo in itertools.product(*choices):
-            url = "/" + pattern.format % dict(zip(pattern.params, combo, strict=True))
+        for combo in candidates:
+            if any(w in str(v).lower() for v in combo.values() for w in values.avoid):
+                continue
+            url = "/" + pattern.format % {k: str(v) for k, v in combo.items()}
             try:
                 resolve(url)
             except Resolver404:
+                continue
+            if url in urls:
                 continue
             urls.append(url)
             made += 1
@@ -183,14 +250,16 @@ def _content(response) -> bytes:
     return response.content
 
 
-def _texts(data: bytes) -> Iterable[tuple[str, str]]:
-    """(where, text) of a body, including the members of a zip (xlsx, packages)."""
-    yield "body", data.decode("utf-8", errors="replace")
+def _texts(data: bytes, where: str = "body") -> Iterable[tuple[str, str]]:
+    """(where, text) of a body, including the members of zips (xlsx, packages), zips
+    within zips too. Binary formats keep their strings as bytes (.sav, .dta)."""
+    yield where, data.decode("utf-8", errors="replace")
+    yield where + " (latin-1)", data.decode("latin-1")
     if data[:4] == b"PK\x03\x04":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name in archive.namelist():
                 yield f"zip member name {name}", name
-                yield f"zip member {name}", archive.read(name).decode("utf-8", errors="replace")
+                yield from _texts(archive.read(name), f"zip member {name}")
 
 
 def _links(base: str, response, data: bytes) -> Iterable[str]:

@@ -2,10 +2,11 @@
 
 On a trial with data (randomized participants, diary weeks, adverse events, a
 withdrawal, a replacement bottle, an emergency unblinding, blinded and unblinded
-reports), each blinded role logs in and the crawler requests every URL pattern of
-the project (parameters filled with real objects) and every link, form action,
-redirect and API URL it finds, the admin and /api/ included. Any arm code or label
-in a body, a header, a file name or a zipped file fails the test.
+reports and exports, a progress report), each blinded role logs in and the crawler
+requests every URL pattern of the project (parameters filled with real objects)
+and every link, form action, redirect and API URL it finds, the admin and /api/
+included. Any arm code or label in a body, a header, a file name or a zipped file
+fails the test.
 
 The arms have made-up names that cannot occur by chance, so a hit is a leak.
 """
@@ -66,6 +67,17 @@ def _report_requests(statistician, unblinded) -> None:
         return
     report_request(by_user=statistician, blinded=True)
     report_request(by_user=unblinded, blinded=False, dsmb_reference="DSMB-2023-04")
+
+
+def _export_requests(coordinator, unblinded) -> None:
+    try:
+        from diary.services.exports import export_request
+        from diary.services.progress import progress_report_scheduled
+    except ImportError:  # no stored exports yet
+        return
+    export_request(by_user=coordinator)
+    export_request(by_user=unblinded, unblinded=True)
+    progress_report_scheduled(schedule="Weekly", period="2023-W10", on_date=date(2023, 3, 10))
 
 
 @pytest.fixture
@@ -142,6 +154,7 @@ def trial_with_data(db, settings, tmp_path, django_capture_on_commit_callbacks):
             by_user=users["investigator_who_unblinded"],
         )
         _report_requests(users["statistician"], users["unblinded_statistician"])
+        _export_requests(users["coordinator"], users["unblinded_statistician"])
     return trial, users
 
 
