@@ -53,6 +53,8 @@ class DiaryWeek(models.Model):
 
     class Meta:
         ordering = ["participant", "protocol_week"]
+        # The call queue reads open weeks by due date in a band around today.
+        indexes = [models.Index(fields=["due_date"], name="diary_week_due_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["participant", "protocol_week"], name="diary_week_unique"

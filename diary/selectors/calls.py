@@ -8,6 +8,9 @@ call_window_days. On a given day an open week is
 - overdue: its window has closed;
 - coming up: its window opens within the next UPCOMING_DAYS days.
 
+An overdue week leaves the queue MISSED_AFTER_DAYS days after its window closed:
+a participant cannot report a week that long ago reliably, so it stays missing.
+
 Weeks of withdrawn participants leave the queue, and so do the screening weeks of
 a participant who has been randomized (the screening diary is over).
 The queue is read with a constant number of queries whatever the size of the trial.
@@ -23,6 +26,7 @@ from diary.selectors.scoping import diary_weeks_for
 from diary.selectors.trial import trial_or_none
 
 UPCOMING_DAYS = 7
+MISSED_AFTER_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ def _call_queue(weeks, *, on_date: date) -> CallQueue:
             Q(protocol_week__phase=Phase.SCREENING) & Q(participant__randomized_on__isnull=False)
         )
         .filter(due_date__lte=horizon)
+        .filter(due_date__gte=on_date - window - timedelta(days=MISSED_AFTER_DAYS))
         .order_by("due_date", "participant__participant_id", "protocol_week__week")
         .values_list(*_ROW_FIELDS)
     )

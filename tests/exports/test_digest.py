@@ -86,12 +86,18 @@ def test_no_digest_when_nothing_is_overdue(trial, calls, assistants):
     assert mail.outbox == []
 
 
-def test_the_task_sends_each_site_once_even_when_run_twice(trial, calls, assistants):
+@pytest.fixture
+def today_is_on(monkeypatch):
+    """The task digests today's queue; make today the day the fixture's calls are overdue."""
+    monkeypatch.setattr("diary.services.alerts.timezone.localdate", lambda: ON)
+
+
+def test_the_task_sends_each_site_once_even_when_run_twice(trial, calls, assistants, today_is_on):
     assert overdue_call_digest.delay().get() == 2
     assert overdue_call_digest.delay().get() == 0
     assert len(mail.outbox) == 2
 
 
-def test_a_schedule_can_name_its_sites(trial, calls, assistants):
+def test_a_schedule_can_name_its_sites(trial, calls, assistants, today_is_on):
     assert overdue_call_digest.delay(sites=["C2"]).get() == 1
     assert _digest("C1") == [] and len(_digest("C2")) == 1
