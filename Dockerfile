@@ -15,6 +15,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app
 
+# The code version recorded with every report (the image has no .git to ask):
+#   docker compose build --build-arg APP_CODE_VERSION="$(git describe --always --dirty)"
+ARG APP_CODE_VERSION=""
+ENV APP_CODE_VERSION=${APP_CODE_VERSION}
+
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
