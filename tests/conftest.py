@@ -29,3 +29,25 @@ def coordinator(trial):
 @pytest.fixture
 def ra_c1(site_c1):
     return make_user("research_assistant", site_c1)
+
+
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the database with serialized rollback.
+
+    Migrations create data (roles, default schedules). A transactional test
+    empties the database when it ends; with serialized rollback the next one
+    starts from the migrated content again. Mixing tests with and without it
+    breaks, so all of them use it.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        transactional = kwargs.get("transaction") or TRANSACTIONAL_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        )
+        if transactional and not kwargs.get("serialized_rollback"):
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)

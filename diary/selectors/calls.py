@@ -8,8 +8,9 @@ call_window_days. On a given day an open week is
 - overdue: its window has closed;
 - coming up: its window opens within the next UPCOMING_DAYS days.
 
-An overdue week leaves the queue MISSED_AFTER_DAYS days after its window closed:
-a participant cannot report a week that long ago reliably, so it stays missing.
+An overdue week stays in the queue while its phase lasts and leaves it
+MISSED_AFTER_DAYS days after the window of the phase's last week closed: by then
+nobody can report that week reliably, so it stays missing.
 
 Weeks of withdrawn participants leave the queue, and so do the screening weeks of
 a participant who has been randomized (the screening diary is over).
@@ -95,6 +96,11 @@ def _call_queue(weeks, *, on_date: date) -> CallQueue:
     if trial is None:
         return CallQueue(on_date=on_date, call_window_days=0)
     window = timedelta(days=trial.call_window_days)
+    phase_weeks = {
+        Phase.SCREENING: trial.screening_weeks,
+        Phase.INTERVENTION: trial.intervention_weeks,
+    }
+    longest = max(phase_weeks.values())
     horizon = on_date + window + timedelta(days=UPCOMING_DAYS)
     rows = (
         weeks.filter(participant__trial=trial, participant__withdrawn_on__isnull=True)
@@ -103,7 +109,7 @@ def _call_queue(weeks, *, on_date: date) -> CallQueue:
             Q(protocol_week__phase=Phase.SCREENING) & Q(participant__randomized_on__isnull=False)
         )
         .filter(due_date__lte=horizon)
-        .filter(due_date__gte=on_date - window - timedelta(days=MISSED_AFTER_DAYS))
+        .filter(due_date__gte=on_date - window - timedelta(days=MISSED_AFTER_DAYS + 7 * longest))
         .order_by("due_date", "participant__participant_id", "protocol_week__week")
         .values_list(*_ROW_FIELDS)
     )
@@ -123,7 +129,9 @@ def _call_queue(weeks, *, on_date: date) -> CallQueue:
             last_call_date=last_call,
         )
         if row.window_end < on_date:
-            queue.overdue.append(row)
+            phase_end = row.window_end + timedelta(days=7 * (phase_weeks[phase] - week))
+            if (on_date - phase_end).days <= MISSED_AFTER_DAYS:
+                queue.overdue.append(row)
         elif row.window_start <= on_date:
             queue.due.append(row)
         else:

@@ -135,7 +135,8 @@ def weekly_call_record(
     """Record a call. Not reached: one more attempt, the week stays open. Reached:
     the week's values are stored; changing values already stored needs a reason."""
     diary_week = (
-        DiaryWeek.objects.select_for_update()
+        # Lock only this week's row: the trial row is shared by every call.
+        DiaryWeek.objects.select_for_update(of=("self",))
         .select_related("participant__trial", "protocol_week")
         .get(pk=diary_week.pk)
     )

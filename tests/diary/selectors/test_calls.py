@@ -129,10 +129,11 @@ def test_query_count_does_not_grow_with_the_trial(trial, site_c1, ra_c1):
     assert count_queries() == small
 
 
-def test_an_overdue_week_leaves_the_queue_two_weeks_after_its_window_closed(p1, ra_c1):
+def test_an_overdue_week_leaves_the_queue_two_weeks_after_its_phase_ended(p1, ra_c1):
     week = p1.diary_weeks.get(protocol_week__phase="screening", protocol_week__week=1)
-    closed = week.due_date + timedelta(days=p1.trial.call_window_days)
-    still = calls_due(user=ra_c1, on_date=closed + timedelta(days=14))
-    gone = calls_due(user=ra_c1, on_date=closed + timedelta(days=15))
+    # The screening phase has two weeks: its last window closes 7 + 2 days after week 1's due.
+    phase_closed = week.due_date + timedelta(days=7 + p1.trial.call_window_days)
+    still = calls_due(user=ra_c1, on_date=phase_closed + timedelta(days=14))
+    gone = calls_due(user=ra_c1, on_date=phase_closed + timedelta(days=15))
     assert week.pk in [r.diary_week_id for r in still.overdue]
     assert week.pk not in [r.diary_week_id for r in gone.overdue]
