@@ -2,6 +2,7 @@
 against PostgreSQL and Redis; a research assistant logs in and records a weekly call,
 a statistician asks for an ITT report and downloads it once the worker has made it."""
 
+import re
 import subprocess
 import uuid
 
@@ -23,9 +24,11 @@ from tests.stack.harness import (
     RedisServer,
     StackClient,
     build_stack,
+    manage,
     pg_create_database,
     pg_drop_database,
     pg_fetch,
+    wait_for,
 )
 
 pytestmark = pytest.mark.stack
@@ -151,3 +154,32 @@ def test_the_stack_refuses_to_start_with_another_allocation_key(stack_template, 
     )
     assert "stack: error: the deployment check failed" in result.stderr
     assert "web started" not in result.stdout
+
+
+# A one-off schedule due now, for Celery's own housekeeping task: nothing else in the
+# app sends it, so the worker's log line names this schedule's run alone.
+ONE_OFF = """
+from django.utils import timezone
+from django_celery_beat.models import ClockedSchedule, PeriodicTask
+PeriodicTask.objects.create(
+    name="stack test: one-off",
+    task="celery.backend_cleanup",
+    clocked=ClockedSchedule.objects.create(clocked_time=timezone.now()),
+    one_off=True,
+)
+"""
+
+
+def test_beat_sends_a_due_schedule_from_the_database_and_the_worker_runs_it(stack):
+    assert "celery.backend_cleanup" not in stack.log()
+    manage(stack.env, "shell", "--no-imports", "-c", ONE_OFF)
+    wait_for(
+        lambda: "Sending due task stack test: one-off (celery.backend_cleanup)" in stack.log(),
+        timeout=60,
+        what="beat to send the schedule",
+    )
+    wait_for(
+        lambda: re.search(r"Task celery\.backend_cleanup\[[^\]]+\] succeeded", stack.log()),
+        timeout=60,
+        what="the worker to run the scheduled task",
+    )
