@@ -7,7 +7,7 @@ import base64
 import hashlib
 
 from .base import *  # noqa: F403
-from .base import ALLOCATION_KEY, VAR_DIR, env
+from .base import ALLOCATION_KEY, STATIC_ROOT, VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")  # noqa: S105
@@ -17,4 +17,5 @@ if not ALLOCATION_KEY:
         hashlib.sha256(f"allocation:{VAR_DIR}".encode()).digest()
     ).decode()
 
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Whitenoise warns on every request when the static folder is missing.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 import base64
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import STATIC_ROOT, env
 
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 ALLOCATION_KEY = env("ALLOCATION_KEY", default=base64.urlsafe_b64encode(b"t" * 32).decode())
@@ -18,3 +18,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Login lockout off by default (Client.login() has no request for django-axes to see);
 # the lockout tests switch it on.
 AXES_ENABLED = False
+
+# Whitenoise warns on every request when the static folder is missing.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
