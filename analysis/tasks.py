@@ -1,10 +1,13 @@
 """Celery tasks of the analysis app: thin wrappers that take ids and call a service."""
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from analysis.models import Report
-from analysis.services.reports import report_build
+from analysis.services.reports import report_build, reports_requeue_stale
 from analysis.services.retention import reports_prune
 
 
@@ -29,3 +32,16 @@ def generate_itt_report(report_id: int) -> str:
 def prune_reports() -> int:
     """Remove reports older than ARTIFACT_RETENTION_DAYS (the schedule's nightly job)."""
     return reports_prune()
+
+
+@shared_task(
+    name="analysis.requeue_stale_reports", acks_late=True, autoretry_for=(OperationalError,)
+)
+def requeue_stale_reports() -> int:
+    """Queue again reports whose job was lost (e.g. a broker restarted without its queue)."""
+    running_for = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 1800)
+    return len(
+        reports_requeue_stale(
+            queued_for=timedelta(minutes=10), running_for=timedelta(seconds=running_for)
+        )
+    )

@@ -20,10 +20,12 @@ import subprocess
 import tomllib
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from analysis.conventions import DEFAULT_IMPUTATION, IMPUTATIONS
@@ -210,6 +212,22 @@ def _enqueue(report_id: int) -> None:
             error=QUEUE_UNAVAILABLE,
             finished_at=timezone.now(),
         )
+
+
+def reports_requeue_stale(*, queued_for: timedelta, running_for: timedelta) -> list[int]:
+    """Queue again the reports whose job the broker lost: queued longer than
+    `queued_for`, or running (a killed worker) longer than `running_for`. Building is
+    idempotent, so a job that was merely slow is not harmed. Returns the report ids."""
+    now = timezone.now()
+    stale = list(
+        Report.objects.filter(
+            Q(status=Report.Status.QUEUED, created_at__lt=now - queued_for)
+            | Q(status=Report.Status.RUNNING, started_at__lt=now - running_for)
+        ).values_list("pk", flat=True)
+    )
+    for report_id in stale:
+        _enqueue(report_id)
+    return stale
 
 
 # -- building a report --------------------------------------------------------------------
