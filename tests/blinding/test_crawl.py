@@ -33,7 +33,7 @@ ARMS = [
 FORBIDDEN = ["zq_active_7k", "wv_control_3p", "Quokkazine", "Wombatrol dummy tablets", "Wombatrol"]
 PASSWORD = "a-long-test-password"
 RANDOMIZED_ON = date(2023, 2, 1)
-PAGES_PER_ROLE = 1500
+PAGES_PER_ROLE = 4000
 
 
 def _intervention_calls(participant, *, weeks: int, missed_week: int | None = None) -> None:
