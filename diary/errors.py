@@ -1,5 +1,10 @@
 """The domain's errors, raised by services and mapped to form/HTTP errors in one place
-(diary.web.errors for forms, the API's exception handler for REST)."""
+(diary.web.errors for forms, the API's exception handler for REST).
+
+In the API a `TrialError` is a 409 Conflict (the request is well formed but the
+trial's data, protocol or state refuse it), an `InvalidValue` a 400 (the values
+themselves are wrong), `AccessDenied` a 403 and `StaleRecord` a 412.
+"""
 
 
 class TrialError(Exception):
@@ -18,11 +23,27 @@ class NoTrialConfigured(TrialError):
 
 
 class InvalidValue(TrialError):
-    pass
+    """The values given break a rule of their own record (a range, a value required
+    when another is given)."""
+
+
+class RuleConflict(InvalidValue):
+    """The values given conflict with other records, the protocol or the date (a call
+    before its week began, a week after the withdrawal, a date in the future)."""
 
 
 class ReasonRequired(TrialError):
     pass
+
+
+class StaleRecord(TrialError):
+    """The change was made from an out-of-date copy of the record (another change was
+    saved since); `current` holds the record's values now."""
+
+    def __init__(self, message: str, *, current=None, version: int | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.current = current or {}
+        self.version = version
 
 
 class TrialLocked(TrialError):

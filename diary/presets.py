@@ -34,7 +34,7 @@ PRESETS = {
         "arms": [
             {
                 "code": "vitamin_k2",
-                "label": "Vitamin K2 (MK-7) 180 ug",
+                "label": "Vitamin K2 (MK-7) 180 µg",
                 "role": "experimental",
                 "ratio": 1,
             },
@@ -46,6 +46,7 @@ PRESETS = {
         "min_age": 65,
         "min_screening_cramps": 2,
         "target_enrolment": 200,
+        "site_prefixed_ids": True,
         "sites": [
             {"site_code": "C1", "name": "Centre 1", "target_enrolment": 100},
             {"site_code": "C2", "name": "Centre 2", "target_enrolment": 100},
@@ -70,6 +71,7 @@ PRESETS = {
         "min_age": 50,
         "min_screening_cramps": 1,
         "target_enrolment": 90,
+        "site_prefixed_ids": True,
         "sites": [
             {"site_code": "N", "name": "North clinic", "target_enrolment": 30},
             {"site_code": "S", "name": "South clinic", "target_enrolment": 30},

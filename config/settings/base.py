@@ -189,6 +189,10 @@ SPECTACULAR_SETTINGS = {
         "ParticipantStatusEnum": "diary.api.serializers.PARTICIPANT_STATUSES",
         "CallStatusEnum": "diary.api.serializers.CALL_STATUSES",
         "ReportStatusEnum": "analysis.models.Report.Status",
+        # The fixed values that tell the weekly call's request shapes apart.
+        "ReachedYesEnum": [(True, True)],
+        "ReachedNoEnum": [(False, False)],
+        "NoCrampsEnum": [(0, 0)],
     },
 }
 

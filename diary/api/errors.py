@@ -1,8 +1,10 @@
 """The one place where errors become API responses.
 
 Every error body has the same shape: ``{"detail": str, "code": str}`` plus, for a
-400, ``"errors": {field: [messages]}`` (nested fields as dotted names, e.g.
+400 or 409, ``"errors": {field: [messages]}`` (nested fields as dotted names, e.g.
 ``answers.diuretics``; errors not tied to one field under ``non_field_errors``).
+A 409 for an out-of-date `version` (code ``stale_record``) adds the record's
+``version`` and ``current`` values.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -13,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from diary.errors import AccessDenied, TrialError
+from diary.errors import AccessDenied, InvalidValue, RuleConflict, StaleRecord, TrialError
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -50,10 +52,31 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or NON_FIELD: [str(detail)]}
 
 
-def _bad_request(detail: str, code: str, errors: dict[str, list[str]]) -> Response:
-    return Response(
-        {"detail": detail, "code": code, "errors": errors}, status=status.HTTP_400_BAD_REQUEST
-    )
+def _bad_request(
+    detail: str, code: str, errors: dict[str, list[str]], *, status_code=status.HTTP_400_BAD_REQUEST
+) -> Response:
+    return Response({"detail": detail, "code": code, "errors": errors}, status=status_code)
+
+
+def _status_of(error: TrialError) -> int:
+    """400 when the values themselves are wrong; 409 when the trial's data, protocol,
+    state or date refuse a well-formed request (a rule across records, a lock, an
+    out-of-date version, a correction without its reason)."""
+    if isinstance(error, InvalidValue) and not isinstance(error, RuleConflict):
+        return status.HTTP_400_BAD_REQUEST
+    return status.HTTP_409_CONFLICT
+
+
+def _trial_error(exc: TrialError) -> Response:
+    errors = flatten_errors(exc.errors) if exc.errors else {NON_FIELD: [exc.message]}
+    response = _bad_request(exc.message, _code_of(exc), errors, status_code=_status_of(exc))
+    if isinstance(exc, StaleRecord):
+        response.data["version"] = exc.version
+        response.data["current"] = {
+            name: (None if value is None else str(value) if not isinstance(value, bool) else value)
+            for name, value in exc.current.items()
+        }
+    return response
 
 
 def api_exception_handler(exc, context):
@@ -62,8 +85,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, AccessDenied):
         exc = exceptions.PermissionDenied(exc.message)
     elif isinstance(exc, TrialError):
-        errors = flatten_errors(exc.errors) if exc.errors else {NON_FIELD: [exc.message]}
-        return _bad_request(exc.message, _code_of(exc), errors)
+        return _trial_error(exc)
     elif isinstance(exc, DjangoValidationError):
         errors = flatten_errors(
             exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages}

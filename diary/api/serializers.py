@@ -1,20 +1,35 @@
-"""What the API reads and writes. Serializers check types and storage limits only;
-every rule of the trial is the services' (diary.services.*). No arm appears here."""
+"""What the API reads and writes. Input fields come from the records' declarations
+(diary.declarations), so the OpenAPI schema states the limits the server enforces;
+the rules across records are the services' (diary.services.*). No arm appears here.
 
-from datetime import date
+Writes to an existing record carry the `version` the client read (also sent as the
+`ETag` of a record's representation; an `If-Match` header is honoured too): a write
+based on an older version is refused with 409 and the current values.
+"""
 
+import re
+
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 
+from diary.api.fields import TrialDateField
+from diary.declarations import (
+    ADVERSE_EVENT,
+    DIARY_WEEK,
+    IDENTIFIER,
+    PARTICIPANT,
+    SCREENING,
+    SITE,
+)
+from diary.declarations.records import WEEK_VALUES
 from diary.models import (
     AdverseEvent,
     DiaryWeek,
     EligibilityCriterion,
-    Grade,
     Participant,
     Phase,
-    Relatedness,
     ScreeningRecord,
-    Sex,
     Site,
     Trial,
 )
@@ -23,7 +38,9 @@ from diary.selectors.allocation import current_bottle_number
 from diary.selectors.scoping import participants_for, sites_for
 from diary.services.participants import EDITABLE_FIELDS
 
-# Reasons are kept with the history row, whose column holds 100 characters.
+__all__ = ["TrialDateField"]
+
+# Reasons are kept with the history row.
 REASON_MAX_LENGTH = 100
 # Counts are stored as small integers.
 SMALL_INT_MAX = 32767
@@ -35,29 +52,26 @@ PARTICIPANT_STATUSES = [
 CALL_STATUSES = [("overdue", "Overdue"), ("due", "Due"), ("coming_up", "Coming up")]
 
 
-class TrialDateField(serializers.DateField):
-    """A date within 1900-2100: schedules and call windows are computed from the
-    dates entered, and must stay within the calendar."""
-
-    EARLIEST = date(1900, 1, 1)
-    LATEST = date(2100, 12, 31)
-
-    def to_internal_value(self, value):
-        day = super().to_internal_value(value)
-        if not self.EARLIEST <= day <= self.LATEST:
-            raise serializers.ValidationError("Enter a date between 1900 and 2100.")
-        return day
-
-
 def reason_field(help_text: str) -> serializers.CharField:
     return serializers.CharField(
         required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, help_text=help_text
     )
 
 
+def version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=1,
+        help_text=(
+            "The record's `version` as you read it (its ETag). A change based on an "
+            "older version is refused (409) with the current values."
+        ),
+    )
+
+
 class ScopedSlugField(serializers.SlugRelatedField):
     """A site or participant named by its code/id, looked up among those the
-    requesting user may see (anything else 'does not exist')."""
+    requesting user may see; anything else is not found (404), so the existence of a
+    record outside the user's sites does not leak."""
 
     def __init__(self, *, model, scope, **kwargs):
         self.scope = scope
@@ -67,10 +81,25 @@ class ScopedSlugField(serializers.SlugRelatedField):
     def get_queryset(self):
         return self.scope(self.context["request"].user)
 
+    pattern = None
+
     def to_internal_value(self, data):
-        if isinstance(data, str) and "\x00" in data:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
-        return super().to_internal_value(data)
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if self.pattern and not re.fullmatch(self.pattern, data):
+            raise serializers.ValidationError(f"{data!r} is not a valid {self.slug_field}.")
+        try:
+            return self.get_queryset().get(**{self.slug_field: data})
+        except (TypeError, ValueError, self.get_queryset().model.DoesNotExist):
+            raise NotFound(f"No {self.slug_field} {data!r} among your sites.") from None
+
+
+@extend_schema_field({"type": "string", "pattern": f"^{IDENTIFIER}$"})
+class IdentifierSlugField(ScopedSlugField):
+    """A scoped lookup whose value has the declared identifier format (anything else is
+    a 400 naming the field; a well-formed id not found is a 404)."""
+
+    pattern = IDENTIFIER
 
 
 # --- the trial and its sites -------------------------------------------------------
@@ -98,6 +127,7 @@ class TrialSerializer(serializers.ModelSerializer):
             "min_age",
             "min_screening_cramps",
             "target_enrolment",
+            "site_prefixed_ids",
             "locked",
             "unblinded",
             "criteria",
@@ -141,6 +171,7 @@ class ScreeningRecordSerializer(serializers.ModelSerializer):
             "outcome",
             "reason",
             "participant_id",
+            "version",
             "created_at",
         ]
         read_only_fields = fields
@@ -155,20 +186,21 @@ class ScreeningCreateSerializer(serializers.Serializer):
     (with `participant_id`, or the site's next free id); without it, an eligible
     candidate is logged as declined."""
 
-    site = ScopedSlugField(model=Site, scope=sites_for, slug_field="code")
-    screening_id = serializers.CharField(max_length=40)
-    screened_on = TrialDateField()
-    sex = serializers.ChoiceField(choices=Sex.choices)
-    # The screening log's database constraint: 18-120 years.
-    age = serializers.IntegerField(min_value=18, max_value=120)
+    site = IdentifierSlugField(model=Site, scope=sites_for, slug_field="code")
+    screening_id = SCREENING["screening_id"].serializer_field()
+    screened_on = SCREENING["screened_on"].serializer_field()
+    sex = SCREENING["sex"].serializer_field()
+    age = SCREENING["age"].serializer_field()
     answers = serializers.DictField(
         child=serializers.BooleanField(),
         help_text="Criterion code -> answer, for every criterion of GET /api/trial/.",
     )
-    consented_on = TrialDateField(required=False, allow_null=True)
-    participant_id = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    consent_form_version = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    consented_on = PARTICIPANT["consented_on"].serializer_field(required=False)
+    participant_id = PARTICIPANT["participant_id"].serializer_field(
+        required=False, help_text="The study id; the site's next free id when omitted."
+    )
+    consent_form_version = PARTICIPANT["consent_form_version"].serializer_field()
+    phone = PARTICIPANT["phone"].serializer_field()
     declined_reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
@@ -204,9 +236,12 @@ class ParticipantSerializer(serializers.ModelSerializer):
             "creatinine_umol_l",
             "randomized_on",
             "bottle_number",
+            "treatment_stopped_on",
+            "treatment_stop_reason",
             "withdrawn_on",
             "withdrawal_reason",
             "emergency_unblinded",
+            "version",
         ]
         read_only_fields = fields
 
@@ -227,19 +262,26 @@ class ParticipantDetailSerializer(ParticipantSerializer):
         return current_bottle_number(participant=participant)
 
 
-class ParticipantUpdateSerializer(serializers.ModelSerializer):
+class ParticipantUpdateSerializer(serializers.Serializer):
     """Baseline characteristics and contact details; correcting a value already
     entered needs a `reason`."""
 
+    version = version_field()
     reason = reason_field("Why an entered value is corrected (required for corrections).")
 
-    class Meta:
-        model = Participant
-        fields = [*EDITABLE_FIELDS, "reason"]
-        extra_kwargs = {name: {"required": False} for name in EDITABLE_FIELDS}
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in EDITABLE_FIELDS:
+            value = PARTICIPANT[name]
+            options = {"required": False}
+            if value.required:
+                options["allow_null"] = False
+            fields[name] = value.serializer_field(**options)
+        return fields
 
 
 class RandomizeSerializer(serializers.Serializer):
+    version = version_field()
     randomized_on = TrialDateField(required=False, allow_null=True, help_text="Defaults to today.")
 
 
@@ -249,6 +291,7 @@ class RandomizationSerializer(serializers.Serializer):
     participant_id = serializers.CharField()
     bottle_number = serializers.IntegerField()
     randomized_on = serializers.DateField()
+    version = serializers.IntegerField()
 
 
 class BottleSerializer(serializers.Serializer):
@@ -259,12 +302,24 @@ class BottleSerializer(serializers.Serializer):
 
 
 class BottleReplaceSerializer(serializers.Serializer):
+    version = version_field()
     reason = serializers.CharField(max_length=300, help_text="Why: bottle lost, damaged...")
 
 
 class WithdrawSerializer(serializers.Serializer):
-    withdrawn_on = TrialDateField()
+    version = version_field()
+    withdrawn_on = PARTICIPANT["withdrawn_on"].serializer_field(required=True, allow_null=False)
     withdrawal_reason = serializers.CharField(max_length=300)
+
+
+class TreatmentStopSerializer(serializers.Serializer):
+    """The participant stopped taking the study product but stays in follow-up."""
+
+    version = version_field()
+    treatment_stopped_on = PARTICIPANT["treatment_stopped_on"].serializer_field(
+        required=True, allow_null=False
+    )
+    treatment_stop_reason = serializers.CharField(max_length=300)
 
 
 # --- diary weeks and the weekly call -------------------------------------------------
@@ -294,29 +349,95 @@ class DiaryWeekSerializer(serializers.ModelSerializer):
             "duration_min",
             "severity",
             "capsules_missed",
+            "version",
             "updated_at",
         ]
         read_only_fields = fields
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class _TrueField(serializers.BooleanField):
+    pass
+
+
+@extend_schema_field({"type": "boolean", "enum": [False]})
+class _FalseField(serializers.BooleanField):
+    pass
+
+
+@extend_schema_field({"type": "integer", "enum": [0]})
+class _ZeroField(serializers.IntegerField):
+    pass
+
+
+@extend_schema_field({"type": "string", "nullable": True, "maxLength": 0})
+class _NullField(serializers.Field):
+    """A value that must be empty (null, "" or absent) in this shape of the request."""
+
+    def to_internal_value(self, data):
+        return data
+
+
+def _week_value(name: str, **options):
+    return DIARY_WEEK[name].serializer_field(**options)
+
+
 class WeeklyCallSerializer(serializers.Serializer):
     """One call. Not reached: one more attempt. Reached: the week's values (cramps;
     duration and severity when cramps > 0; capsules missed in the intervention
-    phase). Changing values already recorded needs a `reason`."""
+    phase). Correcting values already recorded (or a reached call's date) needs a
+    `reason`. The schema's three shapes (not reached; reached without cramps;
+    reached with cramps) are what the server accepts."""
 
+    version = version_field()
     reached = serializers.BooleanField()
-    call_date = TrialDateField(required=False, allow_null=True, help_text="Defaults to today.")
-    cramps = serializers.IntegerField(required=False, allow_null=True, max_value=SMALL_INT_MAX)
-    duration_min = serializers.DecimalField(
-        max_digits=6, decimal_places=2, required=False, allow_null=True
-    )
-    severity = serializers.DecimalField(
-        max_digits=4, decimal_places=2, required=False, allow_null=True
-    )
-    capsules_missed = serializers.IntegerField(
-        required=False, allow_null=True, max_value=SMALL_INT_MAX
-    )
+    call_date = _week_value("call_date", help_text="Defaults to today.")
+    cramps = _week_value("cramps")
+    duration_min = _week_value("duration_min")
+    severity = _week_value("severity")
+    capsules_missed = _week_value("capsules_missed")
     reason = reason_field("Why recorded values are corrected (required for corrections).")
+
+
+class _CallShape(serializers.Serializer):
+    version = version_field()
+    call_date = _week_value("call_date", help_text="Defaults to today.")
+    reason = reason_field("Why recorded values are corrected (required for corrections).")
+
+
+class CallNotReachedSerializer(_CallShape):
+    reached = _FalseField()
+    cramps = _NullField(required=False, allow_null=True)
+    duration_min = _NullField(required=False, allow_null=True)
+    severity = _NullField(required=False, allow_null=True)
+    capsules_missed = _NullField(required=False, allow_null=True)
+
+
+class CallReachedNoCrampSerializer(_CallShape):
+    reached = _TrueField()
+    cramps = _ZeroField()
+    duration_min = _NullField(required=False, allow_null=True)
+    severity = _NullField(required=False, allow_null=True)
+    capsules_missed = _week_value("capsules_missed")
+
+
+class CallReachedWithCrampsSerializer(_CallShape):
+    reached = _TrueField()
+    cramps = _week_value("cramps", required=True, allow_null=False, min_value=1)
+    duration_min = _week_value("duration_min", required=True, allow_null=False)
+    severity = _week_value("severity", required=True, allow_null=False)
+    capsules_missed = _week_value("capsules_missed")
+
+
+WEEKLY_CALL_SHAPES = PolymorphicProxySerializer(
+    component_name="WeeklyCall",
+    serializers=[
+        CallNotReachedSerializer,
+        CallReachedNoCrampSerializer,
+        CallReachedWithCrampsSerializer,
+    ],
+    resource_type_field_name=None,
+)
 
 
 class CallRowSerializer(serializers.Serializer):
@@ -343,7 +464,7 @@ class CallsDueQuerySerializer(serializers.Serializer):
         required=False,
         help_text="Only calls due on the day, overdue, or coming up.",
     )
-    site = serializers.CharField(required=False, max_length=40)
+    site = SITE["code"].serializer_field(required=False, allow_null=False)
     phase = serializers.ChoiceField(choices=Phase.choices, required=False)
     week = serializers.IntegerField(required=False, min_value=1, max_value=SMALL_INT_MAX)
 
@@ -368,55 +489,37 @@ class AdverseEventSerializer(serializers.ModelSerializer):
             "relatedness",
             "outcome",
             "resolved_on",
+            "version",
             "created_at",
         ]
         read_only_fields = fields
 
 
-class AdverseEventCreateSerializer(serializers.ModelSerializer):
-    participant_id = ScopedSlugField(
+def _event_fields(*, partial: bool) -> dict:
+    fields = {}
+    for value in ADVERSE_EVENT.values:
+        options = {"required": False} if partial else {}
+        if value.name == "serious" and not partial:
+            options = {"required": False, "default": False}
+        fields[value.name] = value.serializer_field(**options)
+    return fields
+
+
+class AdverseEventCreateSerializer(serializers.Serializer):
+    participant_id = IdentifierSlugField(
         model=Participant, scope=participants_for, slug_field="participant_id", source="participant"
     )
-    onset_on = TrialDateField()
-    resolved_on = TrialDateField(required=False, allow_null=True)
-    serious = serializers.BooleanField(default=False)
-    grade = serializers.ChoiceField(choices=Grade.choices)
-    relatedness = serializers.ChoiceField(choices=Relatedness.choices)
 
-    class Meta:
-        model = AdverseEvent
-        fields = [
-            "participant_id",
-            "onset_on",
-            "term",
-            "serious",
-            "grade",
-            "relatedness",
-            "outcome",
-            "resolved_on",
-        ]
+    def get_fields(self):
+        return {**super().get_fields(), **_event_fields(partial=False)}
 
 
-class AdverseEventUpdateSerializer(serializers.ModelSerializer):
-    onset_on = TrialDateField(required=False)
-    resolved_on = TrialDateField(required=False, allow_null=True)
-    grade = serializers.ChoiceField(choices=Grade.choices, required=False)
-    relatedness = serializers.ChoiceField(choices=Relatedness.choices, required=False)
+class AdverseEventUpdateSerializer(serializers.Serializer):
+    version = version_field()
     reason = reason_field("Why an entered value is corrected (required for corrections).")
 
-    class Meta:
-        model = AdverseEvent
-        fields = [
-            "onset_on",
-            "term",
-            "serious",
-            "outcome",
-            "resolved_on",
-            "grade",
-            "relatedness",
-            "reason",
-        ]
-        extra_kwargs = {
-            name: {"required": False}
-            for name in ("onset_on", "term", "serious", "outcome", "resolved_on")
-        }
+    def get_fields(self):
+        return {**super().get_fields(), **_event_fields(partial=True)}
+
+
+WEEK_VALUE_FIELDS = WEEK_VALUES

@@ -18,6 +18,8 @@ from rest_framework.views import APIView
 from diary.api import filters
 from diary.api import serializers as s
 from diary.api.permissions import EntersData
+from diary.api.versions import VersionedMixin, expected_version
+from diary.declarations import IDENTIFIER
 from diary.roles import may_enter_data, role_of
 from diary.selectors.calls import calls_due
 from diary.selectors.scoping import (
@@ -30,13 +32,17 @@ from diary.selectors.scoping import (
 from diary.selectors.trial import current_trial, trial_or_none
 from diary.services.adverse_events import adverse_event_record, adverse_event_update
 from diary.services.calls import weekly_call_record
-from diary.services.participants import participant_update, participant_withdraw
+from diary.services.participants import (
+    participant_treatment_stop,
+    participant_update,
+    participant_withdraw,
+)
 from diary.services.randomization import bottle_replace, participant_randomize
 from diary.services.screening import Consent, next_participant_id, screening_record_create
 
-# Identifiers chosen by people (site codes, screening and participant ids): any
-# character but a slash (and NUL, which no database text column can hold).
-ID_REGEX = r"[^/\x00]+"
+# Identifiers chosen by people (site codes, screening and participant ids), in their
+# declared format.
+ID_REGEX = IDENTIFIER
 
 
 class MeView(APIView):
@@ -77,7 +83,9 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Log a screened candidate (and enrol them when they consent)",
     )
 )
-class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ScreeningViewSet(
+    VersionedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = s.ScreeningRecordSerializer
     permission_classes = [EntersData]
     filterset_class = filters.ScreeningFilter
@@ -133,10 +141,17 @@ class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     withdraw=extend_schema(
         request=s.WithdrawSerializer,
         responses=s.ParticipantDetailSerializer,
-        summary="Record a withdrawal",
+        summary="Record a withdrawal (the end of follow-up)",
+    ),
+    stop_treatment=extend_schema(
+        request=s.TreatmentStopSerializer,
+        responses=s.ParticipantDetailSerializer,
+        summary="Record that the participant stopped the study product (still followed)",
     ),
 )
-class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ParticipantViewSet(
+    VersionedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Participants are created by screening (POST /api/screenings/ with consent)."""
 
     serializer_class = s.ParticipantSerializer
@@ -163,8 +178,13 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         form.is_valid(raise_exception=True)
         changes = dict(form.validated_data)
         reason = changes.pop("reason", "")
+        version = expected_version(request, {"version": changes.pop("version", None)})
         participant_update(
-            participant=participant, changes=changes, by_user=request.user, reason=reason
+            participant=participant,
+            changes=changes,
+            by_user=request.user,
+            reason=reason,
+            expected_version=version,
         )
         return self._render(participant)
 
@@ -177,6 +197,7 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             participant=participant,
             by_user=request.user,
             randomized_on=form.validated_data.get("randomized_on"),
+            expected_version=expected_version(request, form.validated_data),
         )
         return Response(s.RandomizationSerializer(participant).data)
 
@@ -186,7 +207,10 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         form = s.BottleReplaceSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         bottle_number = bottle_replace(
-            participant=participant, reason=form.validated_data["reason"], by_user=request.user
+            participant=participant,
+            reason=form.validated_data["reason"],
+            by_user=request.user,
+            expected_version=expected_version(request, form.validated_data),
         )
         data = {"participant_id": participant.participant_id, "bottle_number": bottle_number}
         return Response(s.BottleSerializer(data).data)
@@ -201,18 +225,33 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             withdrawn_on=form.validated_data["withdrawn_on"],
             reason=form.validated_data["withdrawal_reason"],
             by_user=request.user,
+            expected_version=expected_version(request, form.validated_data),
+        )
+        return self._render(participant)
+
+    @action(detail=True, methods=["post"], url_path="stop-treatment")
+    def stop_treatment(self, request, *args, **kwargs):
+        participant = self.get_object()
+        form = s.TreatmentStopSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        participant_treatment_stop(
+            participant=participant,
+            stopped_on=form.validated_data["treatment_stopped_on"],
+            reason=form.validated_data["treatment_stop_reason"],
+            by_user=request.user,
+            expected_version=expected_version(request, form.validated_data),
         )
         return self._render(participant)
 
 
 @extend_schema_view(
     call=extend_schema(
-        request=s.WeeklyCallSerializer,
+        request=s.WEEKLY_CALL_SHAPES,
         responses=s.DiaryWeekSerializer,
         summary="Record a weekly call (corrections of recorded values need a reason)",
     )
 )
-class DiaryWeekViewSet(viewsets.ReadOnlyModelViewSet):
+class DiaryWeekViewSet(VersionedMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.DiaryWeekSerializer
     permission_classes = [EntersData]
     filterset_class = filters.DiaryWeekFilter
@@ -238,6 +277,7 @@ class DiaryWeekViewSet(viewsets.ReadOnlyModelViewSet):
             capsules_missed=data.get("capsules_missed"),
             by_user=request.user,
             reason=data.get("reason", ""),
+            expected_version=expected_version(request, data),
         )
         return Response(s.DiaryWeekSerializer(self.get_queryset().get(pk=week.pk)).data)
 
@@ -281,7 +321,7 @@ class CallsDueView(ListAPIView):
     ),
 )
 class AdverseEventViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    VersionedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = s.AdverseEventSerializer
     permission_classes = [EntersData]
@@ -308,5 +348,12 @@ class AdverseEventViewSet(
         form.is_valid(raise_exception=True)
         changes = dict(form.validated_data)
         reason = changes.pop("reason", "")
-        adverse_event_update(event=event, changes=changes, by_user=request.user, reason=reason)
+        version = expected_version(request, {"version": changes.pop("version", None)})
+        adverse_event_update(
+            event=event,
+            changes=changes,
+            by_user=request.user,
+            reason=reason,
+            expected_version=version,
+        )
         return self._render(event)

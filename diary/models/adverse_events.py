@@ -1,25 +1,12 @@
-"""Adverse events reported by participants."""
+"""Adverse events reported by participants. Values and rules:
+diary.declarations.ADVERSE_EVENT."""
 
 from django.db import models
-from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from diary.validators import plausible_date
+from diary.declarations import ADVERSE_EVENT, Grade, Relatedness
 
-
-class Grade(models.TextChoices):
-    MILD = "mild", "Mild"
-    MODERATE = "moderate", "Moderate"
-    SEVERE = "severe", "Severe"
-
-
-class Relatedness(models.TextChoices):
-    UNRELATED = "unrelated", "Unrelated"
-    UNLIKELY = "unlikely", "Unlikely"
-    POSSIBLE = "possible", "Possible"
-    PROBABLE = "probable", "Probable"
-    DEFINITE = "definite", "Definite"
-
+__all__ = ["RELATED", "AdverseEvent", "Grade", "Relatedness"]
 
 RELATED = (Relatedness.POSSIBLE, Relatedness.PROBABLE, Relatedness.DEFINITE)
 
@@ -28,29 +15,23 @@ class AdverseEvent(models.Model):
     participant = models.ForeignKey(
         "diary.Participant", on_delete=models.PROTECT, related_name="adverse_events"
     )
-    onset_on = models.DateField(validators=[plausible_date])
-    term = models.CharField(max_length=200)
-    serious = models.BooleanField(default=False)
-    grade = models.CharField(max_length=8, choices=Grade.choices)
-    relatedness = models.CharField(max_length=9, choices=Relatedness.choices)
-    outcome = models.CharField(max_length=100, blank=True)
-    resolved_on = models.DateField(null=True, blank=True, validators=[plausible_date])
+    onset_on = ADVERSE_EVENT["onset_on"].model_field()
+    term = ADVERSE_EVENT["term"].model_field()
+    serious = ADVERSE_EVENT["serious"].model_field(default=False)
+    grade = ADVERSE_EVENT["grade"].model_field()
+    relatedness = ADVERSE_EVENT["relatedness"].model_field()
+    outcome = ADVERSE_EVENT["outcome"].model_field()
+    resolved_on = ADVERSE_EVENT["resolved_on"].model_field()
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the record's changes (stale forms)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["participant", "onset_on", "pk"]
-        constraints = [
-            models.CheckConstraint(condition=Q(grade__in=Grade.values), name="ae_grade_valid"),
-            models.CheckConstraint(
-                condition=Q(relatedness__in=Relatedness.values), name="ae_relatedness_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("onset_on")),
-                name="ae_resolved_after_onset",
-            ),
-        ]
+        constraints = ADVERSE_EVENT.constraints()
 
     def __str__(self) -> str:
-        return f"{self.term} ({self.onset_on})"
+        return f"{self.participant} {self.term} ({self.onset_on})"

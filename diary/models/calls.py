@@ -1,17 +1,16 @@
-"""Diary weeks: one row per participant-week, filled in by the weekly phone call."""
+"""Diary weeks: one row per participant-week, filled in by the weekly phone call.
+Values and rules: diary.declarations.DIARY_WEEK."""
 
-from decimal import Decimal
-
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from diary.validators import plausible_date
+from diary.declarations import DIARY_WEEK
 
-SEVERITY_MIN = Decimal("1")
-SEVERITY_MAX = Decimal("10")
-CAPSULES_MISSED_MAX = 7
+SEVERITY_MIN = DIARY_WEEK["severity"].minimum
+SEVERITY_MAX = DIARY_WEEK["severity"].maximum
+CAPSULES_MISSED_MAX = DIARY_WEEK["capsules_missed"].maximum
+
+__all__ = ["CAPSULES_MISSED_MAX", "SEVERITY_MAX", "SEVERITY_MIN", "DiaryWeek"]
 
 
 class DiaryWeek(models.Model):
@@ -22,30 +21,15 @@ class DiaryWeek(models.Model):
         "diary.ProtocolWeek", on_delete=models.PROTECT, related_name="diary_weeks"
     )
     due_date = models.DateField()
-    call_date = models.DateField(null=True, blank=True, validators=[plausible_date])
+    call_date = DIARY_WEEK["call_date"].model_field()
     attempts = models.PositiveSmallIntegerField(default=0)
-    reached = models.BooleanField(
-        null=True, blank=True, help_text="Empty until the first call attempt."
-    )
-    cramps = models.PositiveSmallIntegerField(null=True, blank=True)
-    duration_min = models.DecimalField(
-        "mean duration (minutes)",
-        max_digits=6,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.01"))],
-    )
-    severity = models.DecimalField(
-        "mean severity (1-10)",
-        max_digits=4,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(SEVERITY_MIN), MaxValueValidator(SEVERITY_MAX)],
-    )
-    capsules_missed = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(CAPSULES_MISSED_MAX)]
+    reached = DIARY_WEEK["reached"].model_field()
+    cramps = DIARY_WEEK["cramps"].model_field()
+    duration_min = DIARY_WEEK["duration_min"].model_field()
+    severity = DIARY_WEEK["severity"].model_field()
+    capsules_missed = DIARY_WEEK["capsules_missed"].model_field()
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the record's changes (stale forms)."
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,43 +43,8 @@ class DiaryWeek(models.Model):
             models.UniqueConstraint(
                 fields=["participant", "protocol_week"], name="diary_week_unique"
             ),
-            models.CheckConstraint(
-                condition=Q(cramps__isnull=True) | Q(cramps__gte=0), name="diary_cramps_nonnegative"
-            ),
-            models.CheckConstraint(
-                condition=Q(duration_min__isnull=True) | Q(duration_min__gt=0),
-                name="diary_duration_positive",
-            ),
-            models.CheckConstraint(
-                condition=Q(severity__isnull=True)
-                | Q(severity__gte=SEVERITY_MIN, severity__lte=SEVERITY_MAX),
-                name="diary_severity_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(capsules_missed__isnull=True)
-                | Q(capsules_missed__gte=0, capsules_missed__lte=CAPSULES_MISSED_MAX),
-                name="diary_capsules_missed_range",
-            ),
-            # Values exist exactly when the participant was reached.
-            models.CheckConstraint(
-                condition=Q(reached=True, cramps__isnull=False)
-                | (~Q(reached=True) & Q(cramps__isnull=True, capsules_missed__isnull=True)),
-                name="diary_values_iff_reached",
-            ),
-            # Duration and severity exist exactly when there was a cramp.
-            models.CheckConstraint(
-                condition=Q(cramps__gt=0, duration_min__isnull=False, severity__isnull=False)
-                | (
-                    (Q(cramps__isnull=True) | Q(cramps=0))
-                    & Q(duration_min__isnull=True, severity__isnull=True)
-                ),
-                name="diary_duration_severity_iff_cramps",
-            ),
-            models.CheckConstraint(
-                condition=Q(reached__isnull=True) | Q(call_date__isnull=False),
-                name="diary_call_date_when_called",
-            ),
+            *DIARY_WEEK.constraints(),
         ]
 
     def __str__(self) -> str:
-        return f"{self.participant_id} {self.protocol_week}"
+        return f"{self.participant} {self.protocol_week}"

@@ -1,17 +1,18 @@
-"""Participants: consent, baseline characteristics, randomization and withdrawal."""
+"""Participants: consent, baseline characteristics, randomization, stopping the study
+product and withdrawal. Values and rules: diary.declarations.PARTICIPANT."""
 
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from diary.validators import plausible_date
-
-from .screening import Sex
+from diary.declarations import PARTICIPANT
 
 CREATININE_UMOL_PER_MG_DL = Decimal("88.4")
+
+
+def _field(name: str, **overrides):
+    return PARTICIPANT[name].model_field(**overrides)
 
 
 class Participant(models.Model):
@@ -20,46 +21,30 @@ class Participant(models.Model):
     screening = models.OneToOneField(
         "diary.ScreeningRecord", on_delete=models.PROTECT, related_name="participant"
     )
-    participant_id = models.CharField(max_length=40)
-    phone = models.CharField(max_length=40, blank=True)
-    consented_on = models.DateField(validators=[plausible_date])
-    consent_form_version = models.CharField(max_length=40, blank=True)
+    participant_id = _field("participant_id")
+    phone = _field("phone")
+    consented_on = _field("consented_on")
+    consent_form_version = _field("consent_form_version")
 
-    sex = models.CharField(max_length=1, choices=Sex.choices)
-    age = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(18), MaxValueValidator(120)]
-    )
-    height_cm = models.DecimalField(
-        max_digits=4,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("100")), MaxValueValidator(Decimal("230"))],
-    )
-    weight_kg = models.DecimalField(
-        max_digits=4,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("25")), MaxValueValidator(Decimal("250"))],
-    )
-    hypertension = models.BooleanField(null=True, blank=True)
-    diabetes = models.BooleanField(null=True, blank=True)
-    creatinine_mg_dl = models.DecimalField(
-        "creatinine (mg/dL)",
-        max_digits=4,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("20"))],
-    )
+    sex = _field("sex")
+    age = _field("age")
+    height_cm = _field("height_cm")
+    weight_kg = _field("weight_kg")
+    hypertension = _field("hypertension")
+    diabetes = _field("diabetes")
+    creatinine_mg_dl = _field("creatinine_mg_dl")
 
-    randomized_on = models.DateField(null=True, blank=True, validators=[plausible_date])
-    bottle_number = models.PositiveIntegerField(null=True, blank=True)
-    withdrawn_on = models.DateField(null=True, blank=True, validators=[plausible_date])
-    withdrawal_reason = models.CharField(max_length=300, blank=True)
+    randomized_on = _field("randomized_on")
+    bottle_number = _field("bottle_number")
+    treatment_stopped_on = _field("treatment_stopped_on")
+    treatment_stop_reason = _field("treatment_stop_reason")
+    withdrawn_on = _field("withdrawn_on")
+    withdrawal_reason = _field("withdrawal_reason")
     emergency_unblinded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the record's changes (stale forms)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -73,26 +58,7 @@ class Participant(models.Model):
             models.UniqueConstraint(
                 fields=["trial", "bottle_number"], name="participant_bottle_unique"
             ),
-            models.CheckConstraint(condition=Q(sex__in=Sex.values), name="participant_sex_valid"),
-            models.CheckConstraint(
-                condition=Q(randomized_on__isnull=True, bottle_number__isnull=True)
-                | Q(randomized_on__isnull=False, bottle_number__isnull=False),
-                name="participant_bottle_iff_randomized",
-            ),
-            models.CheckConstraint(
-                condition=Q(randomized_on__isnull=True) | Q(randomized_on__gte=F("consented_on")),
-                name="participant_randomized_after_consent",
-            ),
-            models.CheckConstraint(
-                condition=Q(withdrawn_on__isnull=True)
-                | Q(randomized_on__isnull=True, withdrawn_on__gte=F("consented_on"))
-                | Q(randomized_on__isnull=False, withdrawn_on__gte=F("randomized_on")),
-                name="participant_withdrawn_after_start",
-            ),
-            models.CheckConstraint(
-                condition=Q(withdrawn_on__isnull=True) | ~Q(withdrawal_reason=""),
-                name="participant_withdrawal_has_reason",
-            ),
+            *PARTICIPANT.constraints(),
         ]
 
     def __str__(self) -> str:

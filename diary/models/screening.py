@@ -1,24 +1,13 @@
 """The screening log: every candidate screened, with the answers and the outcome
-that feed the CONSORT diagram."""
+that feed the CONSORT diagram. Values and rules: diary.declarations.SCREENING."""
 
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from diary.validators import plausible_date
+from diary.declarations import SCREENING, ScreeningOutcome, Sex
 
-
-class Sex(models.TextChoices):
-    FEMALE = "F", "Female"
-    MALE = "M", "Male"
-
-
-class ScreeningOutcome(models.TextChoices):
-    ENROLLED = "enrolled", "Enrolled"
-    NOT_MEETING_INCLUSION = "not_meeting_inclusion", "Did not meet inclusion criteria"
-    MEETING_EXCLUSION = "meeting_exclusion", "Met exclusion criteria"
-    DECLINED = "declined", "Declined to participate"
+__all__ = ["EligibilityCriterion", "ScreeningOutcome", "ScreeningRecord", "Sex"]
 
 
 class EligibilityCriterion(models.Model):
@@ -34,6 +23,8 @@ class EligibilityCriterion(models.Model):
 
     class Meta:
         ordering = ["trial", "kind", "position"]
+        verbose_name = "eligibility criterion"
+        verbose_name_plural = "eligibility criteria"
         constraints = [
             models.UniqueConstraint(fields=["trial", "code"], name="criterion_code_unique"),
             models.CheckConstraint(
@@ -48,20 +39,21 @@ class EligibilityCriterion(models.Model):
 class ScreeningRecord(models.Model):
     trial = models.ForeignKey("diary.Trial", on_delete=models.PROTECT, related_name="screenings")
     site = models.ForeignKey("diary.Site", on_delete=models.PROTECT, related_name="screenings")
-    screening_id = models.CharField(max_length=40)
-    screened_on = models.DateField(validators=[plausible_date])
-    sex = models.CharField(max_length=1, choices=Sex.choices)
-    age = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(18), MaxValueValidator(120)]
-    )
+    screening_id = SCREENING["screening_id"].model_field()
+    screened_on = SCREENING["screened_on"].model_field()
+    sex = SCREENING["sex"].model_field()
+    age = SCREENING["age"].model_field()
     answers = models.JSONField(
         default=dict, blank=True, help_text="Criterion code -> true/false, as answered."
     )
-    eligible = models.BooleanField(
-        null=True, help_text="Decided from the answers; empty for imported history."
+    eligible = SCREENING["eligible"].model_field(
+        help_text="Decided from the answers; empty for imported history."
     )
-    outcome = models.CharField(max_length=24, choices=ScreeningOutcome.choices)
-    reason = models.CharField(max_length=300, blank=True)
+    outcome = SCREENING["outcome"].model_field()
+    reason = SCREENING["reason"].model_field()
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts the record's changes (stale forms)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -70,17 +62,7 @@ class ScreeningRecord(models.Model):
         ordering = ["screened_on", "screening_id"]
         constraints = [
             models.UniqueConstraint(fields=["trial", "screening_id"], name="screening_id_unique"),
-            models.CheckConstraint(
-                condition=Q(outcome__in=ScreeningOutcome.values), name="screening_outcome_valid"
-            ),
-            models.CheckConstraint(condition=Q(sex__in=Sex.values), name="screening_sex_valid"),
-            models.CheckConstraint(
-                condition=Q(age__gte=18, age__lte=120), name="screening_age_range"
-            ),
-            models.CheckConstraint(
-                condition=~Q(outcome=ScreeningOutcome.ENROLLED) | ~Q(eligible=False),
-                name="screening_enrolled_only_if_eligible",
-            ),
+            *SCREENING.constraints(),
         ]
 
     def __str__(self) -> str:

@@ -5,10 +5,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-
-class Phase(models.TextChoices):
-    SCREENING = "screening", "Screening diary"
-    INTERVENTION = "intervention", "Intervention"
+from diary.declarations import SITE, Phase
 
 
 class ArmRole(models.TextChoices):
@@ -37,6 +34,11 @@ class Trial(models.Model):
         default=2, help_text="Cramps needed over the screening diary to be randomized."
     )
     target_enrolment = models.PositiveIntegerField(null=True, blank=True)
+    site_prefixed_ids = models.BooleanField(
+        "study ids start with the site's code",
+        default=False,
+        help_text="Each participant's id starts with their site's code and a hyphen (C1-001).",
+    )
     locked_at = models.DateTimeField(null=True, blank=True, editable=False)
     unblinded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -92,9 +94,9 @@ class Arm(models.Model):
 
 class Site(models.Model):
     trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="sites")
-    code = models.SlugField(max_length=40)
-    name = models.CharField(max_length=200)
-    target_enrolment = models.PositiveIntegerField(null=True, blank=True)
+    code = SITE["code"].model_field()
+    name = SITE["name"].model_field()
+    target_enrolment = SITE["target_enrolment"].model_field()
 
     history = HistoricalRecords()
 
@@ -102,6 +104,7 @@ class Site(models.Model):
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(fields=["trial", "code"], name="site_code_unique"),
+            *SITE.constraints(),
         ]
 
     def __str__(self) -> str:

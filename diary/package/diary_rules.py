@@ -1,14 +1,19 @@
-"""The rules of diary.csv: each participant-week once and within the protocol,
-values present exactly as `reached` and `cramps` say, and an intervention call not
-before its week began. Screening-diary totals are kept for the deviation warnings."""
+"""The rules of diary.csv: each participant-week once and within the protocol, and
+the diary week's declared rules as entry applies them (values present exactly as
+`reached` and `cramps` say, a call not before its week began, no reached call for a
+week that began after the withdrawal). Screening-diary totals are kept for the
+deviation warnings."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
+from django.utils import timezone
+
+from diary.declarations import Context
 from diary.package.problems import ProblemLog
 from diary.package.protocol import Protocol
 from diary.package.reader import Table
-from diary.package.rows import INVALID, known, typed_rows
+from diary.package.rows import known, rules_check, typed_rows
 from diary.package.schema import DIARY, FILES, PARTICIPANTS
 
 PHASE_KEY = {"screening": 0, "intervention": 1}
@@ -54,7 +59,9 @@ def diary_check(
     weeks = {phase: protocol.weeks(phase) for phase in PHASE_KEY}
     seen: dict[int, int] = {}  # participant-week -> its first line
     count = 0
-    for line, row in typed_rows(table, FILES[DIARY], problems):
+    spec = FILES[DIARY]
+    today = timezone.localdate()
+    for line, row in typed_rows(table, spec, problems, today=today):
         count += 1
         ref = participant_ref(participants, DIARY, line, row["participant_id"], problems)
         phase, week = row["phase"], row["week"]
@@ -78,63 +85,18 @@ def diary_check(
                     )
                 else:
                     seen[key] = line
-        _values_check(line, row, problems)
-        if ref is not None and known(phase, week):
-            _call_date_check(line, row, ref, problems, warnings)
-            if phase == "screening" and row["reached"] is True and known(row["cramps"]):
-                ref.screening_cramps += row["cramps"]
-                ref.screening_weeks_observed += 1
+        context = None
+        if ref is not None and known(phase, week) and week <= weeks[phase]:
+            start = ref.randomized_on if phase == "intervention" else ref.consented_on
+            context = Context(
+                {"phase": phase, "week": week, "start": start, "withdrawn_on": ref.withdrawn_on}
+            )
+        rules_check(spec, line, row, problems, context=context, today=today)
+        screening_week = known(phase, week) and phase == "screening"
+        if ref is not None and screening_week and row["reached"] is True and known(row["cramps"]):
+            ref.screening_cramps += row["cramps"]
+            ref.screening_weeks_observed += 1
     return count
-
-
-def _values_check(line: int, row: dict, problems: ProblemLog) -> None:
-    reached, cramps = row["reached"], row["cramps"]
-    duration, severity = row["duration_min"], row["severity"]
-    add = problems.add
-    if row["call_date"] is None:
-        add(DIARY, line, "call_date", "missing value (every call, reached or not, has a date)")
-    if reached is False:
-        for name in ("cramps", "duration_min", "severity", "capsules_missed"):
-            if row[name] is not None:
-                add(DIARY, line, name, "must be empty when reached is 0")
-        return
-    if reached is not True or cramps is INVALID:
-        return
-    if cramps is None:
-        add(DIARY, line, "cramps", "missing value (reached is 1)")
-    elif cramps == 0:
-        for name in ("duration_min", "severity"):
-            if row[name] is not None:
-                add(DIARY, line, name, "must be empty when cramps is 0")
-    else:
-        if duration is None:
-            add(DIARY, line, "duration_min", "missing value (cramps > 0)")
-        elif duration is not INVALID and duration <= 0:
-            add(DIARY, line, "duration_min", f"{duration} is not more than 0 minutes")
-        if severity is None:
-            add(DIARY, line, "severity", "missing value (cramps > 0)")
-        elif severity is not INVALID and not 1 <= severity <= 10:
-            add(DIARY, line, "severity", f"{severity} is outside 1-10")
-
-
-def _call_date_check(
-    line: int, row: dict, ref: ParticipantRef, problems: ProblemLog, warnings: ProblemLog
-) -> None:
-    """An intervention call before its week began is refused; a screening call
-    before its week began (counted from consent) is a warning."""
-    call_date, phase, week = row["call_date"], row["phase"], row["week"]
-    start = ref.randomized_on if phase == "intervention" else ref.consented_on
-    if not known(call_date, start):
-        return
-    begins = start + timedelta(days=7 * (week - 1))
-    if call_date >= begins:
-        return
-    basis = "randomized_on" if phase == "intervention" else "consented_on"
-    message = (
-        f"call {call_date} is before {phase} week {week} began "
-        f"({begins} = {basis} + {7 * (week - 1)} days)"
-    )
-    (problems if phase == "intervention" else warnings).add(DIARY, line, "call_date", message)
 
 
 def screening_deviations(

@@ -17,6 +17,7 @@ class Protocol:
     arm_codes: frozenset[str]
     min_age: int | None = None
     min_screening_cramps: int | None = None
+    site_prefixed_ids: bool = False
     # trial_create's keyword arguments when the import creates the trial.
     create: dict | None = field(default=None, compare=False)
 
@@ -32,6 +33,7 @@ def protocol_from_trial(trial: Trial) -> Protocol:
         arm_codes=frozenset(trial.arms.values_list("code", flat=True)),
         min_age=trial.min_age,
         min_screening_cramps=trial.min_screening_cramps,
+        site_prefixed_ids=trial.site_prefixed_ids,
     )
 
 
@@ -58,6 +60,13 @@ class _Checker:
         elif slug and not SLUG.match(value):
             self.fail(where, f"{value!r} is not a code (letters, digits, hyphens, underscores)")
         return value.strip()
+
+    def flag(self, data: dict, key: str) -> bool | None:
+        value = data.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self.fail(key, f"{value!r} is not true or false")
+        return None
 
     def integer(self, data: dict, key: str, low: int, high: int | None, *, required=True):
         value = data.get(key)
@@ -97,6 +106,7 @@ def protocol_from_json(data, log: ProblemLog) -> Protocol | None:
             data, "min_screening_cramps", 0, None, required=False
         ),
         "target_enrolment": check.integer(data, "target_enrolment", 1, None, required=False),
+        "site_prefixed_ids": check.flag(data, "site_prefixed_ids"),
         "criteria": _criteria(data.get("criteria"), check),
     }
     spec.update({k: v for k, v in optional.items() if v is not None})
@@ -109,6 +119,7 @@ def protocol_from_json(data, log: ProblemLog) -> Protocol | None:
         arm_codes=frozenset(arm["code"] for arm in spec["arms"]),
         min_age=spec.get("min_age"),
         min_screening_cramps=spec.get("min_screening_cramps", 2),
+        site_prefixed_ids=bool(spec.get("site_prefixed_ids", False)),
         create=spec,
     )
 

@@ -1,7 +1,11 @@
 """Typed rows of a CSV file: every cell parsed by its column, every bad cell logged."""
 
 from collections.abc import Iterator
+from datetime import date
 
+from django.utils import timezone
+
+from diary.declarations import Context
 from diary.package.cells import CellError, parse_cell
 from diary.package.problems import ProblemLog
 from diary.package.reader import Table
@@ -41,11 +45,12 @@ def columns_check(table: Table, spec: FileSpec, log: ProblemLog) -> bool:
 
 
 def typed_rows(
-    table: Table, spec: FileSpec, log: ProblemLog
+    table: Table, spec: FileSpec, log: ProblemLog, *, today: date | None = None
 ) -> Iterator[tuple[int, dict[str, object]]]:
     """(line, {column: value}) for each record; missing cells are None, cells that
-    do not parse are INVALID (and logged)."""
+    do not parse or break their value's limits are INVALID (and logged)."""
     file = spec.name
+    today = today or timezone.localdate()
     width = len(table.header)
     present = [(c, table.index[c.name]) for c in spec.columns if c.name in table.index]
     absent = {c.name: None for c in spec.columns if c.name not in table.index}
@@ -56,8 +61,28 @@ def typed_rows(
         values = dict(absent)
         for column, position in present:
             try:
-                values[column.name] = parse_cell(column, cells[position])
+                values[column.name] = parse_cell(column, cells[position], today=today)
             except CellError as exc:
                 log.add(file, line, column.name, str(exc))
                 values[column.name] = INVALID
         yield line, values
+
+
+def rules_check(
+    spec: FileSpec,
+    line: int,
+    row: dict,
+    log: ProblemLog,
+    *,
+    context: Context | None = None,
+    today: date | None = None,
+) -> None:
+    """Log every rule of the file's record that the row breaks (within the record,
+    and across records when a context is given), as entry would refuse it."""
+    if spec.record is None:
+        return
+    known_values = {name: value for name, value in row.items() if value is not INVALID}
+    found = spec.record.problems(known_values, context=context, today=today, own_values=False)
+    for name, problems in found.items():
+        for _, message in problems:
+            log.add(spec.name, line, name, message)

@@ -1,15 +1,26 @@
 """The data package's files and columns (see the data-package contract).
 
-Each CSV file has its columns in the contract's order, which is also the order
-an export writes them in. A column's kind says how a cell is read and written;
-`required` means the cell may never be empty (other rules that make a cell
-required, such as `cramps` when `reached` is 1, live in the validator).
+Each column is a value declared once with its record (diary.declarations), under
+the file's column name: how a cell is read, its limits and its rules are the same
+at entry and on import. Each CSV file has its columns in the contract's order,
+which is also the order an export writes them in. `required` means the cell may
+never be empty (other rules that make a cell required, such as `cramps` when
+`reached` is 1, are the record's rules).
 """
 
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
 
-from diary.models import Grade, Phase, Relatedness, ScreeningOutcome, Sex
+from diary.declarations import (
+    ADVERSE_EVENT,
+    DIARY_WEEK,
+    PARTICIPANT,
+    PROTOCOL_WEEK,
+    SITE,
+    Record,
+    Value,
+)
+from diary.declarations import SCREENING as SCREENING_RECORD
+from diary.declarations.base import INT_MAX
 
 TRIAL_JSON = "trial.json"
 SITES = "sites.csv"
@@ -19,27 +30,24 @@ ALLOCATION = "allocation.csv"
 DIARY = "diary.csv"
 ADVERSE_EVENTS = "adverse_events.csv"
 
-# Largest values the database columns hold.
-SMALLINT_MAX = 32767
-INT_MAX = 2147483647
+# A column is a declared value, named as the file names it.
+Column = Value
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str  # text | code | int | decimal | date | bool | enum
-    required: bool = False
-    max_length: int | None = None  # text and code
-    choices: tuple[str, ...] = ()  # enum
-    minimum: object = None  # int and decimal, inclusive
-    maximum: object = None
-    places: int | None = None  # decimal: decimal places stored
+def column(value: Value, name: str | None = None, **changes) -> Value:
+    """`value` as a column of a file: renamed, or required where the file needs it."""
+    if name is not None:
+        changes["name"] = name
+    return replace(value, **changes) if changes else value
 
 
 @dataclass(frozen=True)
 class FileSpec:
     name: str
-    columns: tuple[Column, ...]
+    columns: tuple[Value, ...]
+    # The record whose rules the rows must meet, and the file's name for each of
+    # the record's values that it renames.
+    record: Record | None = None
     optional_columns: frozenset[str] = field(default_factory=frozenset)
     # Beyond the contract: written only when the table has them (readers that do
     # not know them ignore them, as they ignore any extra column).
@@ -54,76 +62,64 @@ class FileSpec:
         return [c.name for c in self.columns if c.name not in self.optional_columns]
 
 
-def _text(name, max_length, *, required=False):
-    return Column(name, "text", required=required, max_length=max_length)
-
-
-def _int(name, *, required=False, minimum=0, maximum=SMALLINT_MAX):
-    return Column(name, "int", required=required, minimum=minimum, maximum=maximum)
-
-
-def _decimal(name, places, *, minimum=None, maximum=None):
-    return Column(name, "decimal", places=places, minimum=minimum, maximum=maximum)
-
-
-def _enum(name, choices, *, required=True):
-    return Column(name, "enum", required=required, choices=tuple(choices))
-
-
-def _date(name, *, required=False):
-    return Column(name, "date", required=required)
-
-
-def _bool(name, *, required=False):
-    return Column(name, "bool", required=required)
-
-
-SITE_CODE = Column("site_code", "code", required=True, max_length=40)
+SITE_CODE = column(SITE["code"], "site_code")
+PARTICIPANT_ID = PARTICIPANT["participant_id"]
 
 FILES: dict[str, FileSpec] = {
-    SITES: FileSpec(SITES, (SITE_CODE, _text("name", 200, required=True))),
+    SITES: FileSpec(SITES, (SITE_CODE, SITE["name"])),
     SCREENING: FileSpec(
         SCREENING,
         (
-            _text("screening_id", 40, required=True),
+            SCREENING_RECORD["screening_id"],
             SITE_CODE,
-            _date("screened_on", required=True),
-            _enum("sex", Sex.values),
-            _int("age", required=True, minimum=18, maximum=120),
-            _enum("outcome", ScreeningOutcome.values),
-            _text("reason", 300),
+            SCREENING_RECORD["screened_on"],
+            SCREENING_RECORD["sex"],
+            SCREENING_RECORD["age"],
+            SCREENING_RECORD["outcome"],
+            SCREENING_RECORD["reason"],
         ),
+        record=SCREENING_RECORD,
     ),
     PARTICIPANTS: FileSpec(
         PARTICIPANTS,
         (
-            _text("participant_id", 40, required=True),
-            _text("screening_id", 40, required=True),
+            PARTICIPANT_ID,
+            SCREENING_RECORD["screening_id"],
             SITE_CODE,
-            _date("consented_on", required=True),
-            _date("randomized_on", required=True),
-            _int("bottle_number", required=True, minimum=1, maximum=INT_MAX),
-            _enum("sex", Sex.values),
-            _int("age", required=True, minimum=18, maximum=120),
-            _decimal("height_cm", 1, minimum=100, maximum=230),
-            _decimal("weight_kg", 1, minimum=25, maximum=250),
-            _bool("hypertension"),
-            _bool("diabetes"),
-            _decimal("creatinine_mg_dl", 2, minimum=Decimal("0.1"), maximum=20),
-            _date("withdrawn_on"),
-            _text("withdrawal_reason", 300),
+            PARTICIPANT["consented_on"],
+            column(PARTICIPANT["randomized_on"], required=True),
+            column(PARTICIPANT["bottle_number"], required=True),
+            PARTICIPANT["sex"],
+            PARTICIPANT["age"],
+            PARTICIPANT["height_cm"],
+            PARTICIPANT["weight_kg"],
+            PARTICIPANT["hypertension"],
+            PARTICIPANT["diabetes"],
+            PARTICIPANT["creatinine_mg_dl"],
+            PARTICIPANT["withdrawn_on"],
+            PARTICIPANT["withdrawal_reason"],
+            PARTICIPANT["treatment_stopped_on"],
+            PARTICIPANT["treatment_stop_reason"],
         ),
+        record=PARTICIPANT,
+        optional_columns=frozenset({"treatment_stopped_on", "treatment_stop_reason"}),
     ),
     ALLOCATION: FileSpec(
         ALLOCATION,
         (
-            _int("bottle_number", required=True, minimum=1, maximum=INT_MAX),
-            Column("arm_code", "text", required=True, max_length=40),
-            _int("block", minimum=0, maximum=INT_MAX),
-            _text("stratum", 60),
-            # A spare bottle (kept for replacements); the column is written only
-            # for a list that has spares, as in the list's canonical file.
-            _bool("is_spare"),
+            column(PARTICIPANT["bottle_number"], required=True, label="Bottle number"),
+            Value(
+                "arm_code",
+                "Arm the bottle belongs to (code in trial.json)",
+                "text",
+                required=True,
+                max_length=40,
+            ),
+            Value("block", "Randomization block", "int", minimum=0, maximum=INT_MAX),
+            Value("stratum", "Randomization stratum", "text", max_length=60),
+            # A spare bottle (kept for replacements); the column is written only for
+            # a list that has spares, as in the list's canonical file.
+            Value("is_spare", "Spare bottle kept for replacements", "bool"),
         ),
         optional_columns=frozenset({"block", "stratum", "is_spare"}),
         extension_columns=frozenset({"is_spare"}),
@@ -131,31 +127,22 @@ FILES: dict[str, FileSpec] = {
     DIARY: FileSpec(
         DIARY,
         (
-            _text("participant_id", 40, required=True),
-            _enum("phase", Phase.values),
-            _int("week", required=True, minimum=1),
-            _date("call_date"),
-            _bool("reached", required=True),
-            _int("cramps"),
-            # Ranges that depend on the row (duration > 0, severity 1-10 when there
-            # was a cramp) are the validator's; these are the column's storage limits.
-            _decimal("duration_min", 2, maximum=Decimal("9999.99")),
-            _decimal("severity", 2, maximum=Decimal("99.99")),
-            _int("capsules_missed", maximum=7),
+            PARTICIPANT_ID,
+            PROTOCOL_WEEK["phase"],
+            PROTOCOL_WEEK["week"],
+            DIARY_WEEK["call_date"],
+            column(DIARY_WEEK["reached"], required=True),
+            DIARY_WEEK["cramps"],
+            DIARY_WEEK["duration_min"],
+            DIARY_WEEK["severity"],
+            DIARY_WEEK["capsules_missed"],
         ),
+        record=DIARY_WEEK,
     ),
     ADVERSE_EVENTS: FileSpec(
         ADVERSE_EVENTS,
-        (
-            _text("participant_id", 40, required=True),
-            _date("onset_on", required=True),
-            _text("term", 200, required=True),
-            _bool("serious", required=True),
-            _enum("grade", Grade.values),
-            _enum("relatedness", Relatedness.values),
-            _text("outcome", 100),
-            _date("resolved_on"),
-        ),
+        (PARTICIPANT_ID, *ADVERSE_EVENT.values),
+        record=ADVERSE_EVENT,
     ),
 }
 
@@ -170,5 +157,6 @@ TRIAL_OPTIONAL_KEYS = (
     "min_age",
     "min_screening_cramps",
     "target_enrolment",
+    "site_prefixed_ids",
     "criteria",
 )

@@ -9,6 +9,9 @@ listed as warnings.
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
+from diary.declarations import Context
 from diary.models import (
     ListEntry,
     Participant,
@@ -31,7 +34,7 @@ from diary.package.protocol import (
     protocol_from_trial,
 )
 from diary.package.reader import Package, Table
-from diary.package.rows import INVALID, columns_check, known, typed_rows
+from diary.package.rows import INVALID, columns_check, known, rules_check, typed_rows
 from diary.package.schema import (
     ADVERSE_EVENTS,
     ALLOCATION,
@@ -80,6 +83,7 @@ class _PackageChecker:
         self.trial = trial
         self.problems = ProblemLog()
         self.warnings = ProblemLog()
+        self.today = timezone.localdate()
         for problem in package.problems:
             self.problems.add(problem.file, problem.line, problem.column, problem.message)
         # None = not known (the file is unusable): references to it are not checked.
@@ -174,7 +178,7 @@ class _PackageChecker:
             return []
         seen: dict[str, int] = {}
         new = []
-        for line, row in typed_rows(table, FILES[SITES], self.problems):
+        for line, row in typed_rows(table, FILES[SITES], self.problems, today=self.today):
             code, name = row["site_code"], row["name"]
             if not known(code):
                 continue
@@ -199,8 +203,10 @@ class _PackageChecker:
         if table is None:
             return []
         rows, seen = [], {}
-        for line, row in typed_rows(table, FILES[SCREENING], self.problems):
+        spec = FILES[SCREENING]
+        for line, row in typed_rows(table, spec, self.problems, today=self.today):
             sid = row["screening_id"]
+            rules_check(spec, line, row, self.problems, today=self.today)
             self._site_known(SCREENING, line, row["site_code"])
             if known(sid):
                 if sid in seen:
@@ -232,7 +238,7 @@ class _PackageChecker:
             )
         arms = sorted(self.protocol.arm_codes)
         rows, seen = [], {}
-        for line, row in typed_rows(table, FILES[ALLOCATION], self.problems):
+        for line, row in typed_rows(table, FILES[ALLOCATION], self.problems, today=self.today):
             bottle, arm = row["bottle_number"], row["arm_code"]
             if known(arm) and arm not in self.protocol.arm_codes:
                 self.problems.add(
@@ -256,12 +262,21 @@ class _PackageChecker:
         rows, refs = [], {}
         screening_taken: dict[str, str] = {}
         bottles: dict[int, int] = {}
-        for line, row in typed_rows(table, FILES[PARTICIPANTS], self.problems):
+        spec = FILES[PARTICIPANTS]
+        for line, row in typed_rows(table, spec, self.problems, today=self.today):
             pid = row["participant_id"]
             self._site_known(PARTICIPANTS, line, row["site_code"])
-            self._participant_screening(line, row, screening_taken)
+            screening = self._participant_screening(line, row, screening_taken)
             self._participant_bottle(line, row["bottle_number"], bottles)
-            self._participant_dates(line, row)
+            context = Context(
+                {
+                    "site_code": row["site_code"] if known(row["site_code"]) else None,
+                    "site_prefix": self.protocol.site_prefixed_ids,
+                    "screened_on": _value(screening["screened_on"]) if screening else None,
+                    "screening_id": row["screening_id"],
+                }
+            )
+            rules_check(spec, line, row, self.problems, context=context, today=self.today)
             if known(row["age"]) and self.protocol.min_age and row["age"] < self.protocol.min_age:
                 self.warnings.add(
                     PARTICIPANTS,
@@ -285,10 +300,11 @@ class _PackageChecker:
         self.participants = refs
         return rows
 
-    def _participant_screening(self, line: int, row: dict, taken: dict[str, str]) -> None:
+    def _participant_screening(self, line: int, row: dict, taken: dict[str, str]) -> dict | None:
+        """The participant's screening row (None when unknown, which is a problem)."""
         sid, pid = row["screening_id"], row["participant_id"]
         if not known(sid) or self.screenings is None:
-            return
+            return None
         screening = self.screenings.get(sid)
         if screening is None:
             self.problems.add(
@@ -297,7 +313,7 @@ class _PackageChecker:
                 "screening_id",
                 f"unknown screening_id {sid!r} (not in {SCREENING})",
             )
-            return
+            return None
         if screening["outcome"] not in (ScreeningOutcome.ENROLLED, INVALID):
             self.problems.add(
                 PARTICIPANTS,
@@ -323,14 +339,7 @@ class _PackageChecker:
                 "site_code",
                 f"site {site} differs from screening {sid}'s site {screening['site_code']}",
             )
-        consented, screened = row["consented_on"], screening["screened_on"]
-        if known(consented, screened) and consented < screened:
-            self.problems.add(
-                PARTICIPANTS,
-                line,
-                "consented_on",
-                f"consent {consented} is before screening {sid} on {screened}",
-            )
+        return screening
 
     def _participant_bottle(self, line: int, bottle, seen: dict[int, int]) -> None:
         if not known(bottle):
@@ -345,31 +354,6 @@ class _PackageChecker:
                 line,
                 "bottle_number",
                 f"unknown bottle_number {bottle} (not on the randomization list)",
-            )
-
-    def _participant_dates(self, line: int, row: dict) -> None:
-        consented, randomized = row["consented_on"], row["randomized_on"]
-        withdrawn, reason = row["withdrawn_on"], row["withdrawal_reason"]
-        if known(consented, randomized) and randomized < consented:
-            self.problems.add(
-                PARTICIPANTS,
-                line,
-                "randomized_on",
-                f"randomization {randomized} is before consent {consented}",
-            )
-        if known(withdrawn, randomized) and withdrawn < randomized:
-            self.problems.add(
-                PARTICIPANTS,
-                line,
-                "withdrawn_on",
-                f"withdrawal {withdrawn} is before randomization {randomized}",
-            )
-        if known(withdrawn) and reason is None:
-            self.problems.add(
-                PARTICIPANTS,
-                line,
-                "withdrawal_reason",
-                "missing value (a withdrawal needs a reason)",
             )
 
     def _diary(self, table: Table | None) -> int:
@@ -387,23 +371,11 @@ class _PackageChecker:
         if table is None:
             return []
         rows = []
-        for line, row in typed_rows(table, FILES[ADVERSE_EVENTS], self.problems):
+        spec = FILES[ADVERSE_EVENTS]
+        for line, row in typed_rows(table, spec, self.problems, today=self.today):
             ref = self._participant_ref(ADVERSE_EVENTS, line, row["participant_id"])
-            onset, resolved = row["onset_on"], row["resolved_on"]
-            if known(onset, resolved) and resolved < onset:
-                self.problems.add(
-                    ADVERSE_EVENTS,
-                    line,
-                    "resolved_on",
-                    f"resolution {resolved} is before onset {onset}",
-                )
-            if ref is not None and known(onset, ref.consented_on) and onset < ref.consented_on:
-                self.warnings.add(
-                    ADVERSE_EVENTS,
-                    line,
-                    "onset_on",
-                    f"onset {onset} is before {row['participant_id']}'s consent {ref.consented_on}",
-                )
+            context = Context({"consented_on": ref.consented_on if ref else None})
+            rules_check(spec, line, row, self.problems, context=context, today=self.today)
             rows.append(row)
         return rows
 

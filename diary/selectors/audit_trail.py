@@ -59,13 +59,14 @@ def _show(value) -> str:
 
 
 def _tracked_fields(model) -> list[str]:
-    """The fields whose values the history keeps, without the row's own id and the
-    timestamps the database moves by itself."""
+    """The fields whose values the history keeps, without the row's own id, the
+    timestamps the database moves by itself and the version counter."""
     kept = {f.attname for f in model.history.model._meta.concrete_fields}
     return [
         f.attname
         for f in model._meta.concrete_fields
         if f.attname in kept
+        and f.attname != "version"
         and not f.primary_key
         and not getattr(f, "auto_now", False)
         and not getattr(f, "auto_now_add", False)

@@ -53,6 +53,7 @@ def package_trial_json(*, trial: Trial, unblinded: bool) -> dict:
         "min_age": trial.min_age,
         "min_screening_cramps": trial.min_screening_cramps,
         "target_enrolment": trial.target_enrolment,
+        "site_prefixed_ids": trial.site_prefixed_ids or None,
         "criteria": list(
             trial.criteria.order_by("position", "kind", "code").values("code", "kind", "text")
         ),
@@ -92,18 +93,36 @@ def _nones_last(row: tuple) -> tuple:
     return tuple((value is None, value if value is not None else 0) for value in row)
 
 
+# Where a column's value lives when it is not the model field of the same name.
+PATHS = {
+    SITES: {"site_code": "code"},
+    SCREENING: {"site_code": "site__code"},
+    PARTICIPANTS: {"screening_id": "screening__screening_id", "site_code": "site__code"},
+    DIARY: {
+        "participant_id": "participant__participant_id",
+        "phase": "protocol_week__phase",
+        "week": "protocol_week__week",
+    },
+    ADVERSE_EVENTS: {"participant_id": "participant__participant_id"},
+}
+
+
+def _values(name: str, queryset):
+    """values_list of the file's columns, in the contract's order (decimals as floats)."""
+    paths = [PATHS[name].get(c.name, c.name) for c in FILES[name].columns]
+    decimals = [i for i, c in enumerate(FILES[name].columns) if c.kind == "decimal"]
+    rows = queryset.values_list(*paths)
+    return rows, decimals
+
+
 def _sites(trial: Trial) -> pd.DataFrame:
-    rows = sorted(trial.sites.values_list("code", "name"))
-    return _frame(SITES, rows)
+    rows, _ = _values(SITES, trial.sites.all())
+    return _frame(SITES, sorted(rows))
 
 
 def _screening(trial: Trial) -> pd.DataFrame:
-    rows = sorted(
-        ScreeningRecord.objects.filter(trial=trial).values_list(
-            "screening_id", "site__code", "screened_on", "sex", "age", "outcome", "reason"
-        )
-    )
-    return _frame(SCREENING, rows)
+    rows, _ = _values(SCREENING, ScreeningRecord.objects.filter(trial=trial))
+    return _frame(SCREENING, sorted(rows))
 
 
 def _randomized(trial: Trial):
@@ -111,30 +130,12 @@ def _randomized(trial: Trial):
 
 
 def _participants(trial: Trial) -> pd.DataFrame:
-    rows = sorted(
-        _randomized(trial).values_list(
-            "participant_id",
-            "screening__screening_id",
-            "site__code",
-            "consented_on",
-            "randomized_on",
-            "bottle_number",
-            "sex",
-            "age",
-            "height_cm",
-            "weight_kg",
-            "hypertension",
-            "diabetes",
-            "creatinine_mg_dl",
-            "withdrawn_on",
-            "withdrawal_reason",
-        ),
-        key=lambda row: row[0],
-    )
-    return _frame(PARTICIPANTS, [_floats(row, (8, 9, 12)) for row in rows])
+    rows, decimals = _values(PARTICIPANTS, _randomized(trial))
+    rows = sorted(rows, key=lambda row: row[0])
+    return _frame(PARTICIPANTS, [_floats(row, decimals) for row in rows])
 
 
-def _floats(row: tuple, positions: tuple[int, ...]) -> tuple:
+def _floats(row: tuple, positions) -> tuple:
     return tuple(float(v) if i in positions and v is not None else v for i, v in enumerate(row))
 
 
@@ -154,35 +155,19 @@ def _allocation(trial: Trial) -> pd.DataFrame:
 def _diary(trial: Trial) -> pd.DataFrame:
     """Every called week (reached or not) of the randomized participants; weeks not
     called yet are not part of the data."""
-    weeks = (
-        DiaryWeek.objects.filter(participant__in=_randomized(trial), reached__isnull=False)
-        .values_list(
-            "participant__participant_id",
-            "protocol_week__phase",
-            "protocol_week__week",
-            "call_date",
-            "reached",
-            "cramps",
-            "duration_min",
-            "severity",
-            "capsules_missed",
-        )
-        .order_by()
+    weeks, decimals = _values(
+        DIARY,
+        DiaryWeek.objects.filter(
+            participant__in=_randomized(trial), reached__isnull=False
+        ).order_by(),
     )
-    rows = [_floats(row, (6, 7)) for row in weeks.iterator(chunk_size=10000)]
+    rows = [_floats(row, decimals) for row in weeks.iterator(chunk_size=10000)]
     rows.sort(key=lambda r: (r[0], PHASE_ORDER[r[1]], r[2]))
     return _frame(DIARY, rows)
 
 
 def _adverse_events(trial: Trial) -> pd.DataFrame:
-    rows = AdverseEvent.objects.filter(participant__in=_randomized(trial)).values_list(
-        "participant__participant_id",
-        "onset_on",
-        "term",
-        "serious",
-        "grade",
-        "relatedness",
-        "outcome",
-        "resolved_on",
+    rows, _ = _values(
+        ADVERSE_EVENTS, AdverseEvent.objects.filter(participant__in=_randomized(trial))
     )
     return _frame(ADVERSE_EVENTS, sorted(rows, key=_nones_last))

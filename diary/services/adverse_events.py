@@ -1,23 +1,32 @@
 """Adverse events: recorded as reported, corrected only with a reason. A serious one
-(recorded serious, or made serious by a change) is alerted once it is committed."""
+(recorded serious, or made serious by a change) is alerted once it is committed.
+Values and rules: diary.declarations.ADVERSE_EVENT."""
 
 from datetime import date
 
 from django.db import transaction
 
+from diary.declarations import ADVERSE_EVENT, Context
 from diary.errors import InvalidValue
 from diary.models import AdverseEvent, Participant
 from diary.services.alerts import sae_alerts_queue
-from diary.services.audit import apply_changes, ensure_trial_open, full_clean_or_raise
+from diary.services.audit import (
+    apply_changes,
+    ensure_current,
+    ensure_trial_open,
+    full_clean_or_raise,
+    record_check,
+)
 
-AE_FIELDS = ("onset_on", "term", "serious", "grade", "relatedness", "outcome", "resolved_on")
+AE_FIELDS = ADVERSE_EVENT.names
 
 
-def _check_dates(participant: Participant, onset_on: date, resolved_on: date | None) -> None:
-    if onset_on < participant.consented_on:
-        raise InvalidValue("The onset cannot be before consent.", field="onset_on")
-    if resolved_on and resolved_on < onset_on:
-        raise InvalidValue("The resolution cannot be before the onset.", field="resolved_on")
+def _context(participant: Participant) -> Context:
+    return Context({"consented_on": participant.consented_on})
+
+
+def _clean(values: dict) -> dict:
+    return {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
 
 
 @transaction.atomic
@@ -34,17 +43,19 @@ def adverse_event_record(
     by_user,
 ) -> AdverseEvent:
     ensure_trial_open(participant.trial)
-    _check_dates(participant, onset_on, resolved_on)
-    event = AdverseEvent(
-        participant=participant,
-        onset_on=onset_on,
-        term=(term or "").strip(),
-        serious=serious,
-        grade=grade,
-        relatedness=relatedness,
-        outcome=(outcome or "").strip(),
-        resolved_on=resolved_on,
+    values = _clean(
+        {
+            "onset_on": onset_on,
+            "term": term or "",
+            "serious": serious,
+            "grade": grade,
+            "relatedness": relatedness,
+            "outcome": outcome or "",
+            "resolved_on": resolved_on,
+        }
     )
+    record_check(ADVERSE_EVENT, values, context=_context(participant))
+    event = AdverseEvent(participant=participant, **values)
     full_clean_or_raise(event, exclude=["participant"])
     event._history_user = by_user
     event.save()
@@ -55,22 +66,26 @@ def adverse_event_record(
 
 @transaction.atomic
 def adverse_event_update(
-    *, event: AdverseEvent, changes: dict, by_user, reason: str = ""
+    *,
+    event: AdverseEvent,
+    changes: dict,
+    by_user,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> list[str]:
     unknown = sorted(set(changes) - set(AE_FIELDS))
     if unknown:
         raise InvalidValue("Unknown fields: " + ", ".join(unknown) + ".", field=unknown[0])
     event = (
-        AdverseEvent.objects.select_for_update()
+        AdverseEvent.objects.select_for_update(of=("self",))
         .select_related("participant__trial")
         .get(pk=event.pk)
     )
     ensure_trial_open(event.participant.trial)
-    _check_dates(
-        event.participant,
-        changes.get("onset_on", event.onset_on),
-        changes.get("resolved_on", event.resolved_on),
-    )
+    ensure_current(event, expected_version, fields=tuple(changes))
+    changes = _clean(changes)
+    values = {name: getattr(event, name) for name in AE_FIELDS} | changes
+    record_check(ADVERSE_EVENT, values, context=_context(event.participant))
     was_serious = event.serious
     changed = apply_changes(event, changes, by_user=by_user, reason=reason)
     if event.serious and not was_serious:

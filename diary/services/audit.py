@@ -1,13 +1,24 @@
-"""The audit rule: a value may be entered freely the first time; changing a value
-already entered needs a reason, which is stored with the history row."""
+"""The rules every write of a clinical record goes through.
 
-from collections.abc import Mapping
+- The trial's lock: no clinical value changes once the database is locked.
+- The record's declaration (diary.declarations): every value's limits and the rules
+  within and across records, all problems reported at once, named by field.
+- No lost update: a change based on an out-of-date form or API representation (an
+  older `version`) is refused, showing the current values.
+- The audit rule: a value may be entered freely the first time; changing a value
+  already entered needs a reason, stored with the history row.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from diary.errors import InvalidValue, ReasonRequired, TrialLocked
+from diary.declarations import Context, Record
+from diary.errors import InvalidValue, ReasonRequired, RuleConflict, StaleRecord, TrialLocked
 
 EMPTY = (None, "")
 
@@ -18,13 +29,69 @@ def ensure_trial_open(trial) -> None:
         raise TrialLocked("The trial database is locked; no data can be changed.")
 
 
+def _shown(value) -> str:
+    if value in EMPTY:
+        return "empty"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def ensure_current(
+    instance: models.Model, expected_version: int | None, *, fields: Iterable[str] = ()
+) -> None:
+    """Refuse a change made from an out-of-date copy of the record (StaleRecord, with
+    the current values of `fields` in the message). None skips the check."""
+    if expected_version is None or int(expected_version) == instance.version:
+        return
+    current = "; ".join(f"{name} {_shown(getattr(instance, name))}" for name in fields)
+    raise StaleRecord(
+        f"This record was changed by someone else after you opened it (version "
+        f"{instance.version}, not {expected_version}); nothing was saved. "
+        + (f"Current values: {current}. " if current else "")
+        + "Reload it, check the values, and enter your change again.",
+        field="version",
+        current={name: getattr(instance, name) for name in fields},
+        version=instance.version,
+    )
+
+
+def record_check(
+    record: Record,
+    values: Mapping,
+    *,
+    context: Context | None = None,
+    today: date | None = None,
+) -> None:
+    """Refuse values that break the record's declaration, listing every problem by
+    field. Problems of the values themselves are InvalidValue; those that come from
+    other records, the protocol or the date (a call before its week began, a date in
+    the future) are RuleConflict."""
+    own = record.errors(values, today=today, current=False)
+    if own:
+        raise _invalid(InvalidValue, own)
+    conflicts = record.errors(values, context=context or Context(), today=today, current=True)
+    if conflicts:
+        raise _invalid(RuleConflict, conflicts)
+
+
+def _invalid(kind: type[InvalidValue], errors: dict[str, list[str]]) -> InvalidValue:
+    field, messages = next(iter(errors.items()))
+    return kind(f"{field}: {messages[0]}", field=field, errors=errors)
+
+
 def corrected_fields(
     instance: models.Model, changes: Mapping[str, Any], *, bookkeeping=()
 ) -> list[str]:
-    """The fields whose already-entered value the changes would overwrite.
+    """The fields whose already-entered value the changes would overwrite. A recorded
+    0 or False is an entered value like any other.
 
-    Bookkeeping fields (attempt counters, call dates, status flags the service
-    itself moves forward) are not clinical values and need no reason.
+    Bookkeeping fields (attempt counters, status flags the service itself moves
+    forward) are not clinical values and need no reason.
     """
     if instance.pk is None:
         return []
@@ -63,7 +130,8 @@ def apply_changes(
     reason: str = "",
     bookkeeping=(),
 ) -> list[str]:
-    """Set the changes on the instance and save it with its history row.
+    """Set the changes on the instance and save it with its history row, counting one
+    more version.
 
     Returns the names of the fields that changed. Refuses a correction of an
     entered value without a reason.
@@ -84,5 +152,7 @@ def apply_changes(
     instance._change_reason = reason or None
     if by_user is not None:
         instance._history_user = by_user
+    if hasattr(instance, "version") and instance.pk is not None:
+        instance.version += 1
     instance.save()
     return changed

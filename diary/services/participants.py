@@ -1,28 +1,63 @@
-"""Changes to a participant: baseline characteristics, contact details, withdrawal."""
+"""Changes to a participant: baseline characteristics, contact details, stopping the
+study product, withdrawal. Values and rules: diary.declarations.PARTICIPANT."""
 
 from datetime import date
 
 from django.db import transaction
 
-from diary.errors import InvalidValue
+from diary.declarations import PARTICIPANT, Context
+from diary.declarations.records import BASELINE_FIELDS, CONTACT_FIELDS
+from diary.errors import InvalidValue, RuleConflict
 from diary.models import Participant
-from diary.services.audit import apply_changes, ensure_trial_open
+from diary.services.audit import apply_changes, ensure_current, ensure_trial_open, record_check
 
-BASELINE_FIELDS = (
-    "sex",
-    "age",
-    "height_cm",
-    "weight_kg",
-    "hypertension",
-    "diabetes",
-    "creatinine_mg_dl",
-)
-EDITABLE_FIELDS = (*BASELINE_FIELDS, "phone", "consent_form_version")
+EDITABLE_FIELDS = (*BASELINE_FIELDS, *CONTACT_FIELDS)
+
+__all__ = [
+    "BASELINE_FIELDS",
+    "EDITABLE_FIELDS",
+    "participant_context",
+    "participant_treatment_stop",
+    "participant_update",
+    "participant_withdraw",
+]
+
+
+def participant_context(participant: Participant) -> Context:
+    """What the rules across records need to know of a participant."""
+    return Context(
+        {
+            "site_code": participant.site.code,
+            "site_prefix": participant.trial.site_prefixed_ids,
+            "screened_on": participant.screening.screened_on,
+        }
+    )
+
+
+def _values_after(participant: Participant, changes: dict) -> dict:
+    values = {name: getattr(participant, name) for name in PARTICIPANT.names}
+    values.update(changes)
+    return values
+
+
+def _locked(participant: Participant) -> Participant:
+    participant = (
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("trial", "site", "screening")
+        .get(pk=participant.pk)
+    )
+    ensure_trial_open(participant.trial)
+    return participant
 
 
 @transaction.atomic
 def participant_update(
-    *, participant: Participant, changes: dict, by_user, reason: str = ""
+    *,
+    participant: Participant,
+    changes: dict,
+    by_user,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> list[str]:
     """Enter or correct baseline characteristics and contact details."""
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
@@ -30,20 +65,30 @@ def participant_update(
         raise InvalidValue(
             "These fields cannot be changed here: " + ", ".join(unknown) + ".", field=unknown[0]
         )
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
-    ensure_trial_open(participant.trial)
+    participant = _locked(participant)
+    ensure_current(participant, expected_version, fields=tuple(changes))
+    changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()}
+    record_check(
+        PARTICIPANT, _values_after(participant, changes), context=participant_context(participant)
+    )
     return apply_changes(participant, changes, by_user=by_user, reason=reason)
 
 
 @transaction.atomic
 def participant_withdraw(
-    *, participant: Participant, withdrawn_on: date, reason: str, by_user
+    *,
+    participant: Participant,
+    withdrawn_on: date,
+    reason: str,
+    by_user,
+    expected_version: int | None = None,
 ) -> Participant:
-    """Record a withdrawal. Data already collected stay and count (intention to treat)."""
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
-    ensure_trial_open(participant.trial)
+    """Record a withdrawal (the end of follow-up). Data already collected stay and
+    count (intention to treat)."""
+    participant = _locked(participant)
+    ensure_current(participant, expected_version, fields=("withdrawn_on",))
     if participant.withdrawn_on:
-        raise InvalidValue(
+        raise RuleConflict(
             f"{participant.participant_id} already withdrew on {participant.withdrawn_on}.",
             field="withdrawn_on",
         )
@@ -51,11 +96,50 @@ def participant_withdraw(
         raise InvalidValue("Give the reason for the withdrawal.", field="withdrawal_reason")
     start = participant.randomized_on or participant.consented_on
     if withdrawn_on < start:
-        raise InvalidValue(f"The withdrawal date cannot be before {start}.", field="withdrawn_on")
-    apply_changes(
-        participant,
-        {"withdrawn_on": withdrawn_on, "withdrawal_reason": reason.strip()},
-        by_user=by_user,
-        reason="withdrawal",
+        raise RuleConflict(f"The withdrawal date cannot be before {start}.", field="withdrawn_on")
+    changes = {"withdrawn_on": withdrawn_on, "withdrawal_reason": reason.strip()}
+    if participant.treatment_stopped_on and participant.treatment_stopped_on > withdrawn_on:
+        raise RuleConflict(
+            f"The study product was stopped on {participant.treatment_stopped_on}, after "
+            f"{withdrawn_on}; a withdrawal cannot come before it.",
+            field="withdrawn_on",
+        )
+    record_check(
+        PARTICIPANT, _values_after(participant, changes), context=participant_context(participant)
     )
+    apply_changes(participant, changes, by_user=by_user, reason="withdrawal")
+    return participant
+
+
+@transaction.atomic
+def participant_treatment_stop(
+    *,
+    participant: Participant,
+    stopped_on: date,
+    reason: str,
+    by_user,
+    expected_version: int | None = None,
+) -> Participant:
+    """Record that the participant stopped taking the study product while staying in
+    follow-up: their later weeks are still scheduled, called and analysed as observed
+    (the treatment-policy strategy)."""
+    participant = _locked(participant)
+    ensure_current(participant, expected_version, fields=("treatment_stopped_on",))
+    pid = participant.participant_id
+    if participant.randomized_on is None:
+        raise RuleConflict(f"{pid} is not randomized; there is no study product to stop.")
+    if participant.treatment_stopped_on:
+        raise RuleConflict(
+            f"{pid} already stopped the study product on {participant.treatment_stopped_on}.",
+            field="treatment_stopped_on",
+        )
+    if not (reason or "").strip():
+        raise InvalidValue(
+            "Give the reason the study product was stopped.", field="treatment_stop_reason"
+        )
+    changes = {"treatment_stopped_on": stopped_on, "treatment_stop_reason": reason.strip()}
+    record_check(
+        PARTICIPANT, _values_after(participant, changes), context=participant_context(participant)
+    )
+    apply_changes(participant, changes, by_user=by_user, reason="study product stopped")
     return participant

@@ -22,6 +22,7 @@ from diary.errors import (
     InvalidValue,
     NotEligible,
     ReasonRequired,
+    RuleConflict,
 )
 from diary.models import Allocation, ListEntry, Participant, Phase, RandomizationList
 from diary.roles import Role, may_enter_data, role_of
@@ -31,7 +32,7 @@ from diary.selectors.allocation import (
     randomization_refusals,
 )
 from diary.selectors.scoping import participants_for
-from diary.services.audit import apply_changes, ensure_trial_open
+from diary.services.audit import apply_changes, ensure_current, ensure_trial_open
 from diary.services.calls import diary_weeks_schedule
 from diary.services.randomization_list import list_freeze_on_allocation
 
@@ -66,7 +67,11 @@ def _locked_list(trial) -> RandomizationList:
 
 @transaction.atomic
 def participant_randomize(
-    *, participant: Participant, by_user, randomized_on: date | None = None
+    *,
+    participant: Participant,
+    by_user,
+    randomized_on: date | None = None,
+    expected_version: int | None = None,
 ) -> Participant:
     """Give the participant the next unused bottle of their stratum and schedule the
     intervention weeks from the randomization date. Refuses with the exact reason
@@ -82,6 +87,7 @@ def participant_randomize(
     )
     trial = participant.trial
     ensure_trial_open(trial)
+    ensure_current(participant, expected_version, fields=("randomized_on", "bottle_number"))
     randomized_on = randomized_on or timezone.localdate()
     refusals = randomization_refusals(participant=participant, on=randomized_on)
     if refusals:
@@ -153,7 +159,9 @@ NO_SPARE = (
 
 
 @transaction.atomic
-def bottle_replace(*, participant: Participant, reason: str, by_user) -> int:
+def bottle_replace(
+    *, participant: Participant, reason: str, by_user, expected_version: int | None = None
+) -> int:
     """Give a randomized participant a spare bottle of the same arm in place of a lost
     or damaged one; returns the new bottle number.
 
@@ -176,11 +184,12 @@ def bottle_replace(*, participant: Participant, reason: str, by_user) -> int:
         .get(pk=participant.pk)
     )
     ensure_trial_open(participant.trial)
+    ensure_current(participant, expected_version)
     pid = participant.participant_id
     if participant.bottle_number is None:
-        raise InvalidValue(f"{pid} is not randomized; there is no bottle to replace.")
+        raise RuleConflict(f"{pid} is not randomized; there is no bottle to replace.")
     if participant.withdrawn_on:
-        raise InvalidValue(f"{pid} withdrew on {participant.withdrawn_on}.")
+        raise RuleConflict(f"{pid} withdrew on {participant.withdrawn_on}.")
     randomization_list = _locked_list(participant.trial)
     current = _current_allocation(participant, randomization_list)
     arm = open_arm(current.list_entry.arm_sealed)
@@ -201,6 +210,8 @@ def bottle_replace(*, participant: Participant, reason: str, by_user) -> int:
         reason=reason[:300],
         replaces=current,
     )
+    # One more version: a form or request based on the old bottle is out of date.
+    apply_changes(participant, {}, by_user=by_user, reason="replacement bottle")
     logger.info(
         "%s: bottle %s replaced by %s", pid, current.list_entry.bottle_number, entry.bottle_number
     )

@@ -7,7 +7,8 @@ from datetime import date
 
 from django.db import transaction
 
-from diary.errors import InvalidValue
+from diary.declarations import PARTICIPANT, SCREENING, Context
+from diary.errors import RuleConflict
 from diary.models import (
     EligibilityCriterion,
     Participant,
@@ -17,7 +18,7 @@ from diary.models import (
     Site,
     Trial,
 )
-from diary.services.audit import ensure_trial_open, full_clean_or_raise
+from diary.services.audit import ensure_trial_open, full_clean_or_raise, record_check
 from diary.services.calls import diary_weeks_schedule
 
 
@@ -45,7 +46,7 @@ def eligibility_decide(
     criteria = list(criteria if criteria is not None else trial.criteria.all())
     unanswered = [c.code for c in criteria if answers.get(c.code) is None]
     if unanswered:
-        raise InvalidValue(
+        raise RuleConflict(
             "Answer every criterion; missing: " + ", ".join(unanswered) + ".",
             errors={code: ["This criterion needs an answer."] for code in unanswered},
         )
@@ -107,32 +108,43 @@ def screening_record_create(
     known = {c.code for c in criteria}
     unknown = sorted(set(answers) - known)
     if unknown:
-        raise InvalidValue("Unknown criteria: " + ", ".join(unknown) + ".", field="answers")
+        raise RuleConflict(
+            "Unknown criteria: "
+            + ", ".join(unknown)
+            + " (the protocol's criteria: "
+            + ", ".join(sorted(known))
+            + ").",
+            field="answers",
+        )
     decision = eligibility_decide(trial=trial, age=age, answers=answers, criteria=criteria)
     if decision.eligible:
         outcome = ScreeningOutcome.ENROLLED if consent else ScreeningOutcome.DECLINED
         reason = "" if consent else (declined_reason.strip() or "Declined to participate")
     else:
         if consent:
-            raise InvalidValue(
+            raise RuleConflict(
                 "An ineligible candidate cannot be enrolled. " + decision.explanation,
                 field="consent",
             )
         outcome, reason = decision.outcome, "; ".join(decision.reasons)
+    values = {
+        "screening_id": (screening_id or "").strip(),
+        "screened_on": screened_on,
+        "sex": sex,
+        "age": age,
+        "eligible": decision.eligible,
+        "outcome": outcome,
+        "reason": reason[:300],
+    }
+    record_check(SCREENING, values)
     record = ScreeningRecord(
         trial=trial,
         site=site,
-        screening_id=screening_id,
-        screened_on=screened_on,
-        sex=sex,
-        age=age,
         answers={code: bool(answers[code]) for code in known},
-        eligible=decision.eligible,
-        outcome=outcome,
-        reason=reason[:300],
+        **values,
     )
     full_clean_or_raise(record, exclude=["trial", "site"])
-    _check_unique_screening_id(trial, screening_id)
+    _check_unique_screening_id(trial, values["screening_id"])
     record._history_user = by_user
     record.save()
     if consent:
@@ -142,7 +154,7 @@ def screening_record_create(
 
 def _check_unique_screening_id(trial: Trial, screening_id: str) -> None:
     if ScreeningRecord.objects.filter(trial=trial, screening_id=screening_id).exists():
-        raise InvalidValue(
+        raise RuleConflict(
             f"Screening id {screening_id} is already in the log.", field="screening_id"
         )
 
@@ -150,24 +162,30 @@ def _check_unique_screening_id(trial: Trial, screening_id: str) -> None:
 def participant_enrol(*, screening: ScreeningRecord, consent: Consent, by_user) -> Participant:
     """Create the participant of a consenting, eligible candidate and schedule the
     screening diary weeks."""
-    if consent.consented_on < screening.screened_on:
-        raise InvalidValue("Consent cannot be dated before screening.", field="consented_on")
+    values = {
+        "participant_id": (consent.participant_id or "").strip(),
+        "consented_on": consent.consented_on,
+        "consent_form_version": (consent.consent_form_version or "").strip(),
+        "phone": (consent.phone or "").strip(),
+        "sex": screening.sex,
+        "age": screening.age,
+    }
+    context = Context(
+        {
+            "site_code": screening.site.code,
+            "site_prefix": screening.trial.site_prefixed_ids,
+            "screened_on": screening.screened_on,
+        }
+    )
+    record_check(PARTICIPANT, values, context=context)
     if Participant.objects.filter(
-        trial=screening.trial, participant_id=consent.participant_id
+        trial=screening.trial, participant_id=values["participant_id"]
     ).exists():
-        raise InvalidValue(
+        raise RuleConflict(
             f"Participant id {consent.participant_id} is already in use.", field="participant_id"
         )
     participant = Participant(
-        trial=screening.trial,
-        site=screening.site,
-        screening=screening,
-        participant_id=consent.participant_id,
-        consented_on=consent.consented_on,
-        consent_form_version=consent.consent_form_version,
-        phone=consent.phone,
-        sex=screening.sex,
-        age=screening.age,
+        trial=screening.trial, site=screening.site, screening=screening, **values
     )
     full_clean_or_raise(participant, exclude=["trial", "site", "screening"])
     participant._history_user = by_user

@@ -34,6 +34,7 @@ def trial_create(
     min_age: int | None = None,
     min_screening_cramps: int = 2,
     target_enrolment: int | None = None,
+    site_prefixed_ids: bool = False,
     criteria: Iterable[Mapping] = (),
 ) -> Trial:
     """Create the database's trial with its arms, sites, schedule and criteria."""
@@ -49,6 +50,7 @@ def trial_create(
         min_age=min_age,
         min_screening_cramps=min_screening_cramps,
         target_enrolment=target_enrolment,
+        site_prefixed_ids=site_prefixed_ids,
     )
     full_clean_or_raise(trial)
     trial.save()

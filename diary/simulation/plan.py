@@ -16,7 +16,7 @@ REFERENCE_ARMS = pd.DataFrame(
     [
         {
             "code": "vitamin_k2",
-            "label": "Vitamin K2 (MK-7) 180 ug",
+            "label": "Vitamin K2 (MK-7) 180 µg",
             "role": "experimental",
             "ratio": 1,
         },

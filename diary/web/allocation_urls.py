@@ -3,8 +3,9 @@
 from django.urls import path
 
 from diary.web import allocation_views as views
+from diary.web import converters  # noqa: F401  (registers the path converters)
 
-PARTICIPANT = "allocation/participants/<str:participant_id>/"
+PARTICIPANT = "allocation/participants/<id:participant_id>/"
 
 urlpatterns = [
     path("allocation/", views.allocation_home, name="allocation"),

@@ -20,7 +20,9 @@ def form_field_for(form: forms.BaseForm, service_field: str | None) -> str | Non
     if not service_field or service_field == "__all__":
         return None
     name = getattr(form, "service_fields", {}).get(service_field, service_field)
-    return name if name in form.fields else None
+    if name not in form.fields or form.fields[name].widget.is_hidden:
+        return None
+    return name
 
 
 def add_trial_error(form: forms.BaseForm, exc: TrialError) -> None:

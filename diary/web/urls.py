@@ -1,27 +1,14 @@
 """The research assistants' pages."""
 
-from django.urls import path, register_converter
+from django.urls import path
 
-from diary.models import Phase
+from diary.web import converters  # noqa: F401  (registers the path converters)
 from diary.web.allocation_urls import urlpatterns as allocation_urlpatterns
 from diary.web.views import adverse_events, calls, participants, screening
 
-
-class PhaseConverter:
-    regex = "|".join(Phase.values)
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(PhaseConverter, "phase")
-
 app_name = "diary"
 
-WEEK = "participants/<str:participant_id>/weeks/<phase:phase>/<int:week>/"
+WEEK = "participants/<id:participant_id>/weeks/<phase:phase>/<int:week>/"
 
 urlpatterns = [
     path("calls/", calls.call_queue, name="calls"),
@@ -30,17 +17,22 @@ urlpatterns = [
     path("screening/", screening.screening_log, name="screening_log"),
     path("screening/new/", screening.screening_new, name="screening_new"),
     path("participants/", participants.participant_list, name="participants"),
-    path("participants/<str:participant_id>/", participants.participant_detail, name="participant"),
-    path("participants/<str:participant_id>/baseline/", participants.baseline, name="baseline"),
-    path("participants/<str:participant_id>/randomize/", participants.randomize, name="randomize"),
-    path("participants/<str:participant_id>/withdraw/", participants.withdraw, name="withdraw"),
+    path("participants/<id:participant_id>/", participants.participant_detail, name="participant"),
+    path("participants/<id:participant_id>/baseline/", participants.baseline, name="baseline"),
+    path("participants/<id:participant_id>/randomize/", participants.randomize, name="randomize"),
+    path("participants/<id:participant_id>/withdraw/", participants.withdraw, name="withdraw"),
     path(
-        "participants/<str:participant_id>/adverse-events/new/",
+        "participants/<id:participant_id>/stop-treatment/",
+        participants.stop_treatment,
+        name="stop_treatment",
+    ),
+    path(
+        "participants/<id:participant_id>/adverse-events/new/",
         adverse_events.adverse_event_new,
         name="adverse_event_new",
     ),
     path(
-        "participants/<str:participant_id>/adverse-events/<int:event_id>/",
+        "participants/<id:participant_id>/adverse-events/<int:event_id>/",
         adverse_events.adverse_event_edit,
         name="adverse_event_edit",
     ),

@@ -60,7 +60,7 @@ def test_table1_reads_like_the_papers_table1(report_page):
     assert rows[0] == [
         "Characteristic",
         "Total\n(n = 199)",
-        "Vitamin K2 (MK-7) 180 ug\n(n = 103)",
+        "Vitamin K2 (MK-7) 180 µg\n(n = 103)",
         "Placebo\n(n = 96)",
     ]
     body = {row[0]: row[1:] for row in rows[1:]}
@@ -76,7 +76,7 @@ def test_table2_reads_like_the_papers_table2(report_page):
     rows = cell_texts(table)
     assert rows[0] == [
         "Outcome",
-        "Vitamin K2 (MK-7) 180 ug\n(n = 824), mean (SD)",
+        "Vitamin K2 (MK-7) 180 µg\n(n = 824), mean (SD)",
         "Placebo\n(n = 768), mean (SD)",
         "Difference (95% CI)",
         "P value",

@@ -1,47 +1,34 @@
-"""Recording and correcting an adverse event."""
+"""Recording and correcting an adverse event. Value fields come from
+diary.declarations.ADVERSE_EVENT."""
 
 from django import forms
 
-from diary.models import AdverseEvent, Grade, Relatedness
+from diary.declarations import ADVERSE_EVENT
+from diary.declarations.choices import Relatedness
+from diary.models import AdverseEvent
 from diary.web.forms.base import (
     Radios,
     TrialForm,
     as_bool,
-    date_field,
     from_bool,
     reason_field,
     today,
-    yes_no_field,
+    version_field,
 )
 
 
 class AdverseEventForm(TrialForm):
-    onset_on = date_field("Date the problem began")
-    term = forms.CharField(
-        label="What is the problem?",
-        max_length=200,
-        help_text="In the participant's words or as a medical term, e.g. 'nausea'.",
-    )
-    serious = yes_no_field(
-        "Is it serious?",
-        help_text=(
-            "Serious: death, life-threatening, hospitalisation, persistent disability "
-            "or another important medical event."
-        ),
-    )
-    grade = forms.ChoiceField(
-        label="Intensity",
-        choices=Grade.choices,
-        widget=Radios(inline=True),
-    )
+    version = version_field()
+    onset_on = ADVERSE_EVENT["onset_on"].form_field(label="Date the problem began")
+    term = ADVERSE_EVENT["term"].form_field(label="What is the problem?")
+    serious = ADVERSE_EVENT["serious"].form_field(label="Is it serious?")
+    grade = ADVERSE_EVENT["grade"].form_field(label="Intensity")
     relatedness = forms.ChoiceField(
         label="Related to the study capsules?",
         choices=[("", "Choose…"), *Relatedness.choices],
     )
-    outcome = forms.CharField(
-        label="Outcome so far", required=False, max_length=100, help_text="E.g. 'ongoing'."
-    )
-    resolved_on = date_field("Date it resolved", required=False, help_text="Empty if ongoing.")
+    outcome = ADVERSE_EVENT["outcome"].form_field(label="Outcome so far")
+    resolved_on = ADVERSE_EVENT["resolved_on"].form_field(label="Date it resolved")
     reason = reason_field()
 
     def __init__(self, *args, event: AdverseEvent | None = None, **kwargs):
@@ -49,16 +36,20 @@ class AdverseEventForm(TrialForm):
         if event is not None:
             initial = {name: getattr(event, name) for name in self.value_fields()}
             initial["serious"] = from_bool(event.serious)
+            initial["version"] = event.version
             kwargs.setdefault("initial", initial)
         else:
             kwargs.setdefault("initial", {"onset_on": today()})
         super().__init__(*args, **kwargs)
+        self.fields["grade"].widget = Radios(inline=True)
+        self.fields["grade"].widget.choices = self.fields["grade"].choices
         if event is None:
             del self.fields["reason"]
+            del self.fields["version"]
 
     @staticmethod
     def value_fields() -> tuple[str, ...]:
-        return ("onset_on", "term", "serious", "grade", "relatedness", "outcome", "resolved_on")
+        return ADVERSE_EVENT.names
 
     def values(self) -> dict:
         values = {name: self.cleaned_data.get(name) for name in self.value_fields()}

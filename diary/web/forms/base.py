@@ -54,6 +54,12 @@ def reason_field(label: str = "Reason for the change") -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=100, help_text=REASON_HELP)
 
 
+def version_field() -> forms.IntegerField:
+    """The version of the record the form was opened on: a change made from an
+    out-of-date form is refused, and the same form sent twice records once."""
+    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
 def as_bool(value: str | None) -> bool | None:
     """'yes' -> True, 'no' -> False, '' -> None."""
     return {YES: True, NO: False}.get(value or "")

@@ -1,82 +1,61 @@
-"""The weekly call form."""
+"""The weekly call form. Its value fields come from diary.declarations.DIARY_WEEK, and
+the declaration's rules are checked here too, so every problem shows at once."""
 
 from django import forms
 
+from diary.declarations import DIARY_WEEK
+from diary.declarations.records import WEEK_VALUES
 from diary.models import DiaryWeek, Phase
+from diary.services.calls import week_context
 from diary.web.forms.base import (
     NO,
     YES,
     Radios,
     TrialForm,
-    date_field,
-    decimal_number,
     reason_field,
     today,
-    whole_number,
+    version_field,
     yes_no_field,
 )
 
 
 class WeeklyCallForm(TrialForm):
+    version = version_field()
     reached = forms.ChoiceField(
         label="Did you reach the participant?",
         choices=[(YES, "Yes, reached"), (NO, "No, not reached (records an attempt)")],
         widget=Radios(),
     )
-    call_date = date_field("Date of the call")
-    cramps = forms.IntegerField(
-        label="Number of cramps in the week",
-        required=False,
-        widget=whole_number(min=0),
-        help_text="0 if none.",
-    )
-    duration_min = forms.DecimalField(
-        label="Mean duration of a cramp (minutes)",
-        required=False,
-        widget=decimal_number(min=0),
-        help_text="Only when there was at least one cramp.",
-    )
-    severity = forms.DecimalField(
-        label="Mean severity (1 = mildest, 10 = worst)",
-        required=False,
-        widget=decimal_number(min=1, max=10),
-        help_text="Only when there was at least one cramp.",
-    )
-    capsules_missed = forms.IntegerField(
-        label="Capsules missed in the week",
-        required=False,
-        widget=whole_number(min=0, max=7),
-        help_text="0 to 7.",
-    )
+    call_date = DIARY_WEEK["call_date"].form_field(required=True)
+    cramps = DIARY_WEEK["cramps"].form_field()
+    duration_min = DIARY_WEEK["duration_min"].form_field(label="Mean duration of a cramp (minutes)")
+    severity = DIARY_WEEK["severity"].form_field(label="Mean severity (1 = mildest, 10 = worst)")
+    capsules_missed = DIARY_WEEK["capsules_missed"].form_field(help_text="0 to 7.")
     new_health_problem = yes_no_field("Any new health problem since the last call?", required=False)
     reason = reason_field("Reason for the correction")
 
     def __init__(self, *args, diary_week: DiaryWeek, **kwargs):
         self.diary_week = diary_week
         self.correcting = bool(diary_week.reached)
+        initial = {"version": diary_week.version}
         if self.correcting:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "reached": YES,
-                    "call_date": diary_week.call_date,
-                    "cramps": diary_week.cramps,
-                    "duration_min": diary_week.duration_min,
-                    "severity": diary_week.severity,
-                    "capsules_missed": diary_week.capsules_missed,
-                    "new_health_problem": NO,
-                },
+            initial.update(
+                reached=YES,
+                call_date=diary_week.call_date,
+                new_health_problem=NO,
+                **{name: getattr(diary_week, name) for name in WEEK_VALUES},
             )
         else:
-            kwargs.setdefault("initial", {"call_date": today()})
+            initial["call_date"] = today()
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.fields["call_date"].widget.attrs["max"] = today().isoformat()
         if diary_week.protocol_week.phase != Phase.INTERVENTION:
             del self.fields["capsules_missed"]  # no capsules during the screening diary
         if self.correcting:
-            # Values already recorded: the form corrects them, with a reason.
+            # Values already recorded: the form corrects them (and the call's date), with
+            # a reason.
             self.fields["reached"].choices = [(YES, "Yes, reached")]
-            self.fields["call_date"].disabled = True
             self.fields[
                 "reason"
             ].help_text = "Required: these values were already recorded; say why they change."
@@ -85,16 +64,39 @@ class WeeklyCallForm(TrialForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("reached") == YES and not cleaned.get("new_health_problem"):
+        reached = cleaned.get("reached")
+        if reached == YES and not cleaned.get("new_health_problem"):
             self.add_error(
                 "new_health_problem",
                 "Ask about new health problems and answer yes or no.",
             )
+        # The caller asks about the capsules at every intervention call (the data may
+        # lack them, for imported weeks; edit checks question those).
+        asks_capsules = "capsules_missed" in self.fields and "capsules_missed" not in self.errors
+        if reached == YES and asks_capsules and cleaned.get("capsules_missed") is None:
+            self.add_error("capsules_missed", "Enter the number of capsules missed (0 if none).")
+        if reached in (YES, NO):
+            values = self._values()
+            known = {k: v for k, v in values.items() if k not in self.errors}
+            errors = DIARY_WEEK.errors(known, context=week_context(self.diary_week))
+            for name, messages in errors.items():
+                if name in self.fields and name not in self.errors:
+                    for message in messages:
+                        self.add_error(name, message)
         return cleaned
+
+    def _values(self) -> dict:
+        data = self.cleaned_data
+        values = {"reached": self.was_reached, "call_date": data.get("call_date")}
+        for name in WEEK_VALUES:
+            values[name] = data.get(name) if self.was_reached else None
+        if "capsules_missed" not in self.fields:
+            values.pop("capsules_missed")
+        return values
 
     @property
     def was_reached(self) -> bool:
-        return self.cleaned_data["reached"] == YES
+        return self.cleaned_data.get("reached") == YES
 
     @property
     def reports_health_problem(self) -> bool:
@@ -102,14 +104,13 @@ class WeeklyCallForm(TrialForm):
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        kwargs = {"reached": self.was_reached, "call_date": data["call_date"]}
+        kwargs = {
+            "reached": self.was_reached,
+            "call_date": data["call_date"],
+            "expected_version": data.get("version"),
+        }
         if self.was_reached:
-            kwargs.update(
-                cramps=data.get("cramps"),
-                duration_min=data.get("duration_min"),
-                severity=data.get("severity"),
-                capsules_missed=data.get("capsules_missed"),
-            )
+            kwargs.update({name: data.get(name) for name in WEEK_VALUES})
         if self.correcting:
             kwargs["reason"] = data.get("reason") or ""
         return kwargs

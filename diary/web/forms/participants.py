@@ -1,81 +1,73 @@
-"""Baseline characteristics, randomization and withdrawal of a participant."""
+"""Baseline characteristics, randomization, stopping the study product and withdrawal
+of a participant. Value fields come from diary.declarations.PARTICIPANT."""
 
 from django import forms
 
-from diary.models import Participant, Sex
+from diary.declarations import PARTICIPANT
+from diary.models import Participant
 from diary.services.participants import EDITABLE_FIELDS
 from diary.web.forms.base import (
-    Radios,
     TrialForm,
     as_bool,
     date_field,
-    decimal_number,
     from_bool,
     reason_field,
     today,
-    whole_number,
-    yes_no_field,
+    version_field,
 )
 
 BOOLEAN_FIELDS = ("hypertension", "diabetes")
+TEXT_FIELDS = ("phone", "consent_form_version")
 
 
 class BaselineForm(TrialForm):
-    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, widget=Radios())
-    age = forms.IntegerField(label="Age (years)", widget=whole_number(min=18, max=120))
-    height_cm = forms.DecimalField(
-        label="Height (cm)", required=False, widget=decimal_number(min=100, max=230)
-    )
-    weight_kg = forms.DecimalField(
-        label="Weight (kg)", required=False, widget=decimal_number(min=25, max=250)
-    )
-    hypertension = yes_no_field("Hypertension", required=False, unknown=True)
-    diabetes = yes_no_field("Diabetes", required=False, unknown=True)
-    creatinine_mg_dl = forms.DecimalField(
-        label="Serum creatinine (mg/dL)",
-        required=False,
-        widget=decimal_number(min="0.1", max=20, **{"data-umol-target": "creatinine-umol"}),
-        help_text="In mg/dL; 1 mg/dL = 88.4 µmol/L.",
-    )
-    phone = forms.CharField(
-        label="Phone number for the weekly call",
-        required=False,
-        max_length=40,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-    )
-    consent_form_version = forms.CharField(
-        label="Consent form version", required=False, max_length=40
-    )
+    version = version_field()
+    sex = PARTICIPANT["sex"].form_field()
+    age = PARTICIPANT["age"].form_field(label="Age (years)")
+    height_cm = PARTICIPANT["height_cm"].form_field(label="Height (cm)")
+    weight_kg = PARTICIPANT["weight_kg"].form_field(label="Weight (kg)")
+    hypertension = PARTICIPANT["hypertension"].form_field()
+    diabetes = PARTICIPANT["diabetes"].form_field(label="Diabetes")
+    creatinine_mg_dl = PARTICIPANT["creatinine_mg_dl"].form_field(label="Serum creatinine (mg/dL)")
+    phone = PARTICIPANT["phone"].form_field()
+    consent_form_version = PARTICIPANT["consent_form_version"].form_field()
     reason = reason_field()
 
     def __init__(self, *args, participant: Participant, **kwargs):
         initial = {name: getattr(participant, name) for name in EDITABLE_FIELDS}
         for name in BOOLEAN_FIELDS:
             initial[name] = from_bool(initial[name])
+        initial["version"] = participant.version
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
+        self.fields["creatinine_mg_dl"].widget.attrs["data-umol-target"] = "creatinine-umol"
+        self.fields["phone"].widget.attrs.update(inputmode="tel", autocomplete="off")
 
     def changes(self) -> dict:
         changes = {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS}
         for name in BOOLEAN_FIELDS:
             changes[name] = as_bool(changes[name])
-        for name in ("phone", "consent_form_version"):
+        for name in TEXT_FIELDS:
             changes[name] = (changes[name] or "").strip()
         return changes
 
 
 class RandomizeForm(TrialForm):
+    version = version_field()
     randomized_on = date_field(
         "Date of randomization", help_text="Today, unless you are entering it afterwards."
     )
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"randomized_on": today()})
+    def __init__(self, *args, participant: Participant, **kwargs):
+        kwargs.setdefault("initial", {"randomized_on": today(), "version": participant.version})
         super().__init__(*args, **kwargs)
 
 
 class WithdrawForm(TrialForm):
-    withdrawn_on = date_field("Date of withdrawal")
+    version = version_field()
+    withdrawn_on = date_field(
+        "Date of withdrawal", help_text="The end of follow-up: no more data are collected."
+    )
     withdrawal_reason = forms.CharField(
         label="Reason for the withdrawal",
         max_length=300,
@@ -83,6 +75,25 @@ class WithdrawForm(TrialForm):
         help_text="As the participant gave it. The data already collected are kept.",
     )
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"withdrawn_on": today()})
+    def __init__(self, *args, participant: Participant, **kwargs):
+        kwargs.setdefault("initial", {"withdrawn_on": today(), "version": participant.version})
+        super().__init__(*args, **kwargs)
+
+
+class TreatmentStopForm(TrialForm):
+    version = version_field()
+    treatment_stopped_on = date_field(
+        "Date the study product was stopped",
+        help_text="The participant stays in the study: the weekly calls go on.",
+    )
+    treatment_stop_reason = forms.CharField(
+        label="Reason for stopping the study product",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, participant: Participant, **kwargs):
+        kwargs.setdefault(
+            "initial", {"treatment_stopped_on": today(), "version": participant.version}
+        )
         super().__init__(*args, **kwargs)

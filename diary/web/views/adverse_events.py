@@ -69,6 +69,7 @@ def adverse_event_edit(request: HttpRequest, participant_id: str, event_id: int)
             changes=form.values(),
             by_user=request.user,
             reason=form.cleaned_data.get("reason") or "",
+            expected_version=form.cleaned_data.get("version"),
         )
         if form.is_valid():
             messages.success(

@@ -8,11 +8,20 @@ from django.utils import timezone
 
 from diary.selectors.scoping import participants_for
 from diary.selectors.timeline import participant_timeline
-from diary.services.participants import participant_update, participant_withdraw
+from diary.services.participants import (
+    participant_treatment_stop,
+    participant_update,
+    participant_withdraw,
+)
 from diary.services.randomization import participant_randomize
 from diary.web.access import clinical_read_required, data_entry_required
 from diary.web.errors import run_service
-from diary.web.forms.participants import BaselineForm, RandomizeForm, WithdrawForm
+from diary.web.forms.participants import (
+    BaselineForm,
+    RandomizeForm,
+    TreatmentStopForm,
+    WithdrawForm,
+)
 
 PAGE_SIZE = 50
 
@@ -69,6 +78,7 @@ def baseline(request: HttpRequest, participant_id: str) -> HttpResponse:
             changes=form.changes(),
             by_user=request.user,
             reason=form.cleaned_data.get("reason") or "",
+            expected_version=form.cleaned_data.get("version"),
         )
         if form.is_valid():
             messages.success(
@@ -85,7 +95,7 @@ def baseline(request: HttpRequest, participant_id: str) -> HttpResponse:
 def randomize(request: HttpRequest, participant_id: str) -> HttpResponse:
     """Randomize a participant; the page shows only the bottle number to hand out."""
     timeline = _timeline_or_404(request, participant_id)
-    form = RandomizeForm(request.POST or None)
+    form = RandomizeForm(request.POST or None, participant=timeline.participant)
     if request.method == "POST" and form.is_valid():
         run_service(
             form,
@@ -93,6 +103,7 @@ def randomize(request: HttpRequest, participant_id: str) -> HttpResponse:
             participant=timeline.participant,
             by_user=request.user,
             randomized_on=form.cleaned_data["randomized_on"],
+            expected_version=form.cleaned_data.get("version"),
         )
         if form.is_valid():
             return redirect("diary:randomize", participant_id)
@@ -106,7 +117,7 @@ def randomize(request: HttpRequest, participant_id: str) -> HttpResponse:
 @data_entry_required
 def withdraw(request: HttpRequest, participant_id: str) -> HttpResponse:
     participant = _participant_or_404(request, participant_id)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST or None, participant=participant)
     if request.method == "POST" and form.is_valid():
         run_service(
             form,
@@ -115,6 +126,7 @@ def withdraw(request: HttpRequest, participant_id: str) -> HttpResponse:
             withdrawn_on=form.cleaned_data["withdrawn_on"],
             reason=form.cleaned_data["withdrawal_reason"],
             by_user=request.user,
+            expected_version=form.cleaned_data.get("version"),
         )
         if form.is_valid():
             messages.success(
@@ -123,4 +135,33 @@ def withdraw(request: HttpRequest, participant_id: str) -> HttpResponse:
             return redirect("diary:participant", participant_id)
     return render(
         request, "diary/participants/withdraw.html", {"form": form, "participant": participant}
+    )
+
+
+@data_entry_required
+def stop_treatment(request: HttpRequest, participant_id: str) -> HttpResponse:
+    """Record that the participant stopped the study product; follow-up goes on."""
+    participant = _participant_or_404(request, participant_id)
+    form = TreatmentStopForm(request.POST or None, participant=participant)
+    if request.method == "POST" and form.is_valid():
+        run_service(
+            form,
+            participant_treatment_stop,
+            participant=participant,
+            stopped_on=form.cleaned_data["treatment_stopped_on"],
+            reason=form.cleaned_data["treatment_stop_reason"],
+            by_user=request.user,
+            expected_version=form.cleaned_data.get("version"),
+        )
+        if form.is_valid():
+            messages.success(
+                request,
+                f"{participant_id} stopped the study product on "
+                f"{form.cleaned_data['treatment_stopped_on']}; the weekly calls go on.",
+            )
+            return redirect("diary:participant", participant_id)
+    return render(
+        request,
+        "diary/participants/stop_treatment.html",
+        {"form": form, "participant": participant},
     )

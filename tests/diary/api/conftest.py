@@ -48,3 +48,14 @@ def p_c1(trial, site_c1):
 @pytest.fixture
 def p_c2(trial, site_c2):
     return enrol(trial, site_c2, screened_on=date(2023, 1, 2), participant_id="C2-001")
+
+
+def version_of(client, detail_url: str) -> int:
+    """The version of a record as the client reads it (what a write must name)."""
+    return client.get(detail_url).json()["version"]
+
+
+def post_versioned(client, url: str, body: dict, *, detail: str, method: str = "post"):
+    """Write based on the record as the client reads it now."""
+    send = getattr(client, method)
+    return send(url, {"version": version_of(client, detail), **body}, format="json")

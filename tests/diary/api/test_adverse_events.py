@@ -3,6 +3,7 @@
 import pytest
 
 from diary.models import AdverseEvent
+from tests.diary.api.conftest import post_versioned
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +31,7 @@ def test_event_for_a_participant_of_another_site_is_refused(p_c2, ra_c1, api):
     response = api(ra_c1).post(
         "/api/adverse-events/", {**EVENT, "participant_id": "C2-001"}, format="json"
     )
-    assert response.status_code == 400
-    assert list(response.json()["errors"]) == ["participant_id"]
+    assert response.status_code == 404  # as if it did not exist: nothing leaks
     assert not AdverseEvent.objects.exists()
 
 
@@ -40,7 +40,6 @@ def test_event_for_a_participant_of_another_site_is_refused(p_c2, ra_c1, api):
     [
         ({**EVENT, "grade": "fatal"}, "grade"),
         ({**EVENT, "relatedness": "maybe"}, "relatedness"),
-        ({**EVENT, "onset_on": "2022-12-01"}, "onset_on"),
         ({**EVENT, "resolved_on": "2023-01-01"}, "resolved_on"),
         ({**EVENT, "term": ""}, "term"),
         ({**EVENT, "term": "x" * 201}, "term"),
@@ -53,19 +52,27 @@ def test_bad_event_is_a_400_naming_the_field(p_c1, ra_c1, api, body, field):
     assert list(response.json()["errors"]) == [field]
 
 
+def test_an_onset_before_consent_is_a_409_naming_the_field(p_c1, ra_c1, api):
+    body = {**EVENT, "onset_on": "2022-12-01"}
+    response = api(ra_c1).post("/api/adverse-events/", body, format="json")
+    assert response.status_code == 409
+    assert list(response.json()["errors"]) == ["onset_on"]
+
+
 def test_correction_needs_a_reason(p_c1, ra_c1, api):
     client = api(ra_c1)
     pk = client.post("/api/adverse-events/", EVENT, format="json").json()["id"]
-    resolved = client.patch(
-        f"/api/adverse-events/{pk}/", {"resolved_on": "2023-01-08"}, format="json"
-    )
+    url = f"/api/adverse-events/{pk}/"
+
+    def patch(body):
+        return post_versioned(client, url, body, detail=url, method="patch")
+
+    resolved = patch({"resolved_on": "2023-01-08"})
     assert resolved.status_code == 200  # a first entry needs no reason
-    refused = client.patch(f"/api/adverse-events/{pk}/", {"grade": "severe"}, format="json")
-    assert refused.status_code == 400
+    refused = patch({"grade": "severe"})
+    assert refused.status_code == 409
     assert list(refused.json()["errors"]) == ["reason"]
-    fixed = client.patch(
-        f"/api/adverse-events/{pk}/", {"grade": "severe", "reason": "Re-graded"}, format="json"
-    )
+    fixed = patch({"grade": "severe", "reason": "Re-graded"})
     assert fixed.status_code == 200 and fixed.json()["grade"] == "severe"
     assert AdverseEvent.objects.get().history.first().history_change_reason == "Re-graded"
 

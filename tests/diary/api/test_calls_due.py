@@ -42,11 +42,12 @@ def test_filters_by_site_phase_and_week(p_c1, p_c2, coordinator, api):
 
 def test_recorded_week_leaves_the_queue(p_c1, ra_c1, api):
     week = p_c1.diary_weeks.order_by("due_date").first()
-    api(ra_c1).post(
+    recorded = api(ra_c1).post(
         f"/api/diary-weeks/{week.pk}/call/",
-        {"reached": True, "call_date": "2023-01-09", "cramps": 0},
+        {"reached": True, "call_date": "2023-01-09", "cramps": 0, "version": week.version},
         format="json",
     )
+    assert recorded.status_code == 200
     assert rows(api(ra_c1).get("/api/calls-due/?on=2023-01-10&status=due")) == []
 
 

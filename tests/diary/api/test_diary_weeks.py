@@ -17,6 +17,12 @@ def call_url(week) -> str:
     return f"/api/diary-weeks/{week.pk}/call/"
 
 
+def call(client, week, body, **kwargs):
+    """POST a call based on the week as the client reads it now (its version)."""
+    version = client.get(f"/api/diary-weeks/{week.pk}/").json().get("version")
+    return client.post(call_url(week), {"version": version, **body}, format="json", **kwargs)
+
+
 REACHED = {
     "reached": True,
     "call_date": "2023-01-09",
@@ -28,7 +34,7 @@ REACHED = {
 
 def test_reached_call_records_the_weeks_values(p_c1, ra_c1, api):
     week = first_week(p_c1)
-    response = api(ra_c1).post(call_url(week), REACHED, format="json")
+    response = call(api(ra_c1), week, REACHED)
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["reached"] is True and body["cramps"] == 3 and body["attempts"] == 1
@@ -41,25 +47,79 @@ def test_reached_call_records_the_weeks_values(p_c1, ra_c1, api):
 def test_unreached_call_counts_an_attempt(p_c1, ra_c1, api):
     week = first_week(p_c1)
     body = {"reached": False, "call_date": "2023-01-09"}
-    api(ra_c1).post(call_url(week), body, format="json")
-    response = api(ra_c1).post(call_url(week), body, format="json")
+    call(api(ra_c1), week, body)
+    response = call(api(ra_c1), week, body)
     assert response.json()["attempts"] == 2
     assert response.json()["reached"] is False
+
+
+def test_the_same_request_sent_twice_records_once(p_c1, ra_c1, api):
+    week = first_week(p_c1)
+    client = api(ra_c1)
+    body = {"reached": False, "call_date": "2023-01-09", "version": week.version}
+    assert client.post(call_url(week), body, format="json").status_code == 200
+    again = client.post(call_url(week), body, format="json")
+    assert again.status_code == 409
+    assert again.json()["code"] == "stale_record"
+    week.refresh_from_db()
+    assert week.attempts == 1
+
+
+def test_a_correction_from_an_out_of_date_copy_is_refused_with_the_current_values(
+    p_c1, ra_c1, coordinator, api
+):
+    week = first_week(p_c1)
+    call(api(ra_c1), week, {**REACHED, "cramps": 8})
+    read_by_both = api(ra_c1).get(f"/api/diary-weeks/{week.pk}/")
+    etag = read_by_both["ETag"]
+    version = read_by_both.json()["version"]
+    assert etag == f'"{version}"'
+    first = {**REACHED, "cramps": 9, "reason": "recount", "version": version}
+    assert api(ra_c1).post(call_url(week), first, format="json").status_code == 200
+    second = {**REACHED, "cramps": 10, "reason": "recount", "version": version}
+    refused = api(coordinator).post(call_url(week), second, format="json")
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["code"] == "stale_record" and body["current"]["cramps"] == "9"
+    assert "9" in body["detail"]
+    week.refresh_from_db()
+    assert week.cramps == 9
+    stale_header = api(coordinator).post(
+        call_url(week),
+        {k: v for k, v in second.items() if k != "version"} | {"version": version + 1},
+        format="json",
+        HTTP_IF_MATCH=etag,
+    )
+    assert stale_header.status_code == 400  # the body and If-Match disagree
+    by_header = api(coordinator).post(
+        call_url(week),
+        {**second, "version": None} | {"version": version},
+        format="json",
+        HTTP_IF_MATCH=etag,
+    )
+    assert by_header.status_code == 412
+    week.refresh_from_db()
+    assert week.cramps == 9
+
+
+def test_a_write_without_a_version_is_refused(p_c1, ra_c1, api):
+    week = first_week(p_c1)
+    response = api(ra_c1).post(call_url(week), REACHED, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"version"}
 
 
 def test_correction_needs_a_reason(p_c1, ra_c1, api):
     week = first_week(p_c1)
     client = api(ra_c1)
-    client.post(call_url(week), REACHED, format="json")
-    refused = client.post(call_url(week), {**REACHED, "cramps": 4}, format="json")
-    assert refused.status_code == 400
+    call(client, week, REACHED)
+    refused = call(client, week, {**REACHED, "cramps": 4})
+    assert refused.status_code == 409
     assert refused.json()["code"] == "reason_required"
     assert "reason" in refused.json()["errors"]
     week.refresh_from_db()
     assert week.cramps == 3
-    fixed = client.post(
-        call_url(week), {**REACHED, "cramps": 4, "reason": "Miscounted"}, format="json"
-    )
+    fixed = call(client, week, {**REACHED, "cramps": 4, "reason": "Miscounted"})
     assert fixed.status_code == 200
     week.refresh_from_db()
     assert week.cramps == 4
@@ -85,16 +145,33 @@ def test_correction_needs_a_reason(p_c1, ra_c1, api):
         ),
         ({**REACHED, "cramps": 0}, {"duration_min", "severity"}),
         ({**REACHED, "call_date": "2999-01-01"}, {"call_date"}),
-        ({**REACHED, "call_date": "2022-12-01"}, {"call_date"}),
         ({**REACHED, "call_date": "yesterday"}, {"call_date"}),
         ({"cramps": 1}, {"reached"}),
     ],
 )
 def test_bad_values_are_400_naming_each_field(p_c1, ra_c1, api, body, fields):
     week = first_week(p_c1)
-    response = api(ra_c1).post(call_url(week), body, format="json")
+    response = call(api(ra_c1), week, body)
     assert response.status_code == 400
     assert set(response.json()["errors"]) == fields
+    week.refresh_from_db()
+    assert week.reached is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**REACHED, "call_date": "2100-01-01"}, "call_date"),  # in the future
+        ({**REACHED, "call_date": "2022-12-01"}, "call_date"),  # before the week began
+    ],
+)
+def test_values_refused_by_other_records_or_the_date_are_409_naming_the_field(
+    p_c1, ra_c1, api, body, field
+):
+    week = first_week(p_c1)
+    response = call(api(ra_c1), week, body)
+    assert response.status_code == 409
+    assert set(response.json()["errors"]) == {field}
     week.refresh_from_db()
     assert week.reached is None
 
@@ -126,7 +203,7 @@ def test_list_filters_by_participant_phase_week_and_site(p_c1, p_c2, coordinator
 
 def test_list_filters_recorded_weeks(p_c1, ra_c1, api):
     client = api(ra_c1)
-    client.post(call_url(first_week(p_c1)), REACHED, format="json")
+    call(client, first_week(p_c1), REACHED)
     assert client.get("/api/diary-weeks/?recorded=true").json()["count"] == 1
     assert client.get("/api/diary-weeks/?recorded=false").json()["count"] == 1
 

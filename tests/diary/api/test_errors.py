@@ -5,7 +5,14 @@ from django.core.exceptions import ValidationError
 from rest_framework import exceptions
 
 from diary.api.errors import api_exception_handler, flatten_errors
-from diary.errors import AccessDenied, InvalidValue, NotEligible, ReasonRequired, TrialLocked
+from diary.errors import (
+    AccessDenied,
+    InvalidValue,
+    NotEligible,
+    ReasonRequired,
+    RuleConflict,
+    TrialLocked,
+)
 
 
 def handle(exc):
@@ -24,7 +31,7 @@ def test_invalid_value_names_its_field():
 
 def test_error_without_a_field_is_a_non_field_error():
     response = handle(TrialLocked("The trial database is locked."))
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.data["code"] == "trial_locked"
     assert response.data["errors"] == {"non_field_errors": ["The trial database is locked."]}
 
@@ -35,9 +42,15 @@ def test_whole_object_errors_become_non_field_errors():
     assert response.data["code"] == "not_eligible"
 
 
-def test_reason_required_is_a_400_on_reason():
+def test_reason_required_is_a_409_on_reason():
     response = handle(ReasonRequired("A reason is required.", field="reason"))
-    assert (response.status_code, response.data["code"]) == (400, "reason_required")
+    assert (response.status_code, response.data["code"]) == (409, "reason_required")
+
+
+def test_a_rule_across_records_is_a_409_naming_its_field():
+    response = handle(RuleConflict("The call date is before this week began.", field="call_date"))
+    assert (response.status_code, response.data["code"]) == (409, "rule_conflict")
+    assert list(response.data["errors"]) == ["call_date"]
 
 
 def test_access_denied_is_a_403():

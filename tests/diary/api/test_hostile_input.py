@@ -72,7 +72,9 @@ def test_call_queue_at_the_end_of_the_calendar_is_a_400(p_c1, coordinator, api):
 
 def test_randomization_date_at_the_end_of_the_calendar_is_a_400(p_c1, ra_c1, api):
     response = api(ra_c1).post(
-        "/api/participants/C1-001/randomize/", {"randomized_on": "9999-12-31"}, format="json"
+        "/api/participants/C1-001/randomize/",
+        {"randomized_on": "9999-12-31", "version": p_c1.version},
+        format="json",
     )
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["randomized_on"]

@@ -5,7 +5,10 @@ from datetime import date
 import pytest
 
 from diary.models import Trial
+from tests.diary.api.conftest import post_versioned
 from tests.factories import make_user
+
+DETAIL = "/api/participants/C1-001/"
 
 pytestmark = pytest.mark.django_db
 
@@ -33,25 +36,23 @@ def test_missing_and_out_of_scope_answers_are_identical(p_c2, ra_c1, api):
 
 def test_baseline_is_entered_then_corrected_only_with_a_reason(p_c1, ra_c1, api):
     client = api(ra_c1)
-    first = client.patch(
-        "/api/participants/C1-001/", {"height_cm": "165.0", "creatinine_mg_dl": 1.2}, format="json"
-    )
+
+    def patch(body):
+        return post_versioned(client, DETAIL, body, detail=DETAIL, method="patch")
+
+    first = patch({"height_cm": "165.0", "creatinine_mg_dl": 1.2})
     assert first.status_code == 200, first.json()
     assert first.json()["height_cm"] == "165.0"
     assert first.json()["creatinine_umol_l"] == "106"
 
-    refused = client.patch("/api/participants/C1-001/", {"height_cm": 166}, format="json")
-    assert refused.status_code == 400
+    refused = patch({"height_cm": 166})
+    assert refused.status_code == 409
     assert refused.json()["code"] == "reason_required"
     assert list(refused.json()["errors"]) == ["reason"]
     p_c1.refresh_from_db()
     assert p_c1.height_cm == 165
 
-    corrected = client.patch(
-        "/api/participants/C1-001/",
-        {"height_cm": 166, "reason": "Transcription error"},
-        format="json",
-    )
+    corrected = patch({"height_cm": 166, "reason": "Transcription error"})
     assert corrected.status_code == 200
     p_c1.refresh_from_db()
     assert p_c1.height_cm == 166
@@ -71,14 +72,14 @@ def test_baseline_is_entered_then_corrected_only_with_a_reason(p_c1, ra_c1, api)
     ],
 )
 def test_bad_baseline_values_are_400_naming_the_field(p_c1, ra_c1, api, body, field):
-    response = api(ra_c1).patch("/api/participants/C1-001/", body, format="json")
+    response = post_versioned(api(ra_c1), DETAIL, body, detail=DETAIL, method="patch")
     assert response.status_code == 400
     assert field in response.json()["errors"]
 
 
 def test_fields_outside_the_baseline_are_ignored_not_written(p_c1, ra_c1, api):
-    response = api(ra_c1).patch(
-        "/api/participants/C1-001/", {"bottle_number": 7, "site": "C2"}, format="json"
+    response = post_versioned(
+        api(ra_c1), DETAIL, {"bottle_number": 7, "site": "C2"}, detail=DETAIL, method="patch"
     )
     assert response.status_code == 200
     p_c1.refresh_from_db()
@@ -101,10 +102,11 @@ def test_investigator_sees_only_their_sites(p_c1, p_c2, investigator_c1, api):
 
 
 def test_withdrawal_is_recorded(p_c1, ra_c1, api):
-    response = api(ra_c1).post(
+    response = post_versioned(
+        api(ra_c1),
         "/api/participants/C1-001/withdraw/",
         {"withdrawn_on": "2023-01-20", "withdrawal_reason": "Moved away"},
-        format="json",
+        detail=DETAIL,
     )
     assert response.status_code == 200
     assert response.json()["status"] == "withdrawn"
@@ -113,18 +115,22 @@ def test_withdrawal_is_recorded(p_c1, ra_c1, api):
 
 
 def test_withdrawal_before_consent_is_refused_naming_the_date(p_c1, ra_c1, api):
-    response = api(ra_c1).post(
+    response = post_versioned(
+        api(ra_c1),
         "/api/participants/C1-001/withdraw/",
         {"withdrawn_on": "2022-12-01", "withdrawal_reason": "Moved away"},
-        format="json",
+        detail=DETAIL,
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert list(response.json()["errors"]) == ["withdrawn_on"]
 
 
 def test_withdrawal_without_a_reason_is_refused(p_c1, ra_c1, api):
-    response = api(ra_c1).post(
-        "/api/participants/C1-001/withdraw/", {"withdrawn_on": "2023-01-20"}, format="json"
+    response = post_versioned(
+        api(ra_c1),
+        "/api/participants/C1-001/withdraw/",
+        {"withdrawn_on": "2023-01-20"},
+        detail=DETAIL,
     )
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["withdrawal_reason"]
@@ -132,10 +138,11 @@ def test_withdrawal_without_a_reason_is_refused(p_c1, ra_c1, api):
 
 def test_filters_by_site_and_withdrawn(p_c1, p_c2, coordinator, api):
     client = api(coordinator)
-    client.post(
+    post_versioned(
+        client,
         "/api/participants/C2-001/withdraw/",
         {"withdrawn_on": "2023-01-20", "withdrawal_reason": "Moved away"},
-        format="json",
+        detail="/api/participants/C2-001/",
     )
     by_site = client.get("/api/participants/?site=C1").json()["results"]
     assert [p["participant_id"] for p in by_site] == ["C1-001"]
@@ -148,6 +155,6 @@ def test_no_change_once_the_database_is_locked(p_c1, ra_c1, api):
     from django.utils import timezone
 
     Trial.objects.update(locked_at=timezone.now())
-    response = api(ra_c1).patch("/api/participants/C1-001/", {"age": 71}, format="json")
-    assert response.status_code == 400
+    response = post_versioned(api(ra_c1), DETAIL, {"age": 71}, detail=DETAIL, method="patch")
+    assert response.status_code == 409
     assert response.json()["code"] == "trial_locked"

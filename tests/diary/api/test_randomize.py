@@ -7,7 +7,19 @@ import pytest
 
 from diary.models import Participant
 from diary.selectors.allocation import current_bottle_number
+from tests.diary.api.conftest import post_versioned
 from tests.factories import enrol, make_list, make_user, ready_to_randomize
+
+
+def randomize(client, pid, body=None):
+    url = f"/api/participants/{pid}/randomize/"
+    return post_versioned(client, url, body or {}, detail=f"/api/participants/{pid}/")
+
+
+def replace(client, pid, body):
+    url = f"/api/participants/{pid}/replace-bottle/"
+    return post_versioned(client, url, body, detail=f"/api/participants/{pid}/")
+
 
 pytestmark = pytest.mark.django_db
 
@@ -19,15 +31,14 @@ def ready(trial, site_c1):
 
 
 def test_randomize_returns_only_the_bottle(ready, ra_c1, api):
-    response = api(ra_c1).post(
-        "/api/participants/C1-010/randomize/", {"randomized_on": "2023-01-17"}, format="json"
-    )
+    response = randomize(api(ra_c1), "C1-010", {"randomized_on": "2023-01-17"})
     assert response.status_code == 200, response.json()
     ready.refresh_from_db()
     assert response.json() == {
         "participant_id": "C1-010",
         "bottle_number": ready.bottle_number,
         "randomized_on": "2023-01-17",
+        "version": ready.version,
     }
     assert ready.randomized_on == date(2023, 1, 17)
     assert ready.diary_weeks.filter(protocol_week__phase="intervention").count() == 8
@@ -36,8 +47,8 @@ def test_randomize_returns_only_the_bottle(ready, ra_c1, api):
 def test_randomize_refusal_says_why(trial, site_c1, ra_c1, api):
     make_list(trial)
     enrol(trial, site_c1, participant_id="C1-011")  # screening diary not done
-    response = api(ra_c1).post("/api/participants/C1-011/randomize/", {}, format="json")
-    assert response.status_code == 400
+    response = randomize(api(ra_c1), "C1-011")
+    assert response.status_code == 409
     body = response.json()
     assert body["code"] == "not_eligible"
     assert body["errors"]["non_field_errors"]
@@ -46,16 +57,16 @@ def test_randomize_refusal_says_why(trial, site_c1, ra_c1, api):
 
 def test_randomize_without_a_list_is_refused(trial, site_c1, ra_c1, api):
     ready_to_randomize(trial, site_c1, participant_id="C1-012")
-    response = api(ra_c1).post("/api/participants/C1-012/randomize/", {}, format="json")
-    assert response.status_code == 400
+    response = randomize(api(ra_c1), "C1-012")
+    assert response.status_code == 409
     assert response.json()["code"] == "allocation_exhausted"
 
 
 def test_randomize_twice_is_refused(ready, ra_c1, api):
     client = api(ra_c1)
-    client.post("/api/participants/C1-010/randomize/", {}, format="json")
-    again = client.post("/api/participants/C1-010/randomize/", {}, format="json")
-    assert again.status_code == 400
+    randomize(client, "C1-010")
+    again = randomize(client, "C1-010")
+    assert again.status_code == 409
 
 
 def test_randomize_at_another_site_is_not_found(ready, site_c2, api):
@@ -76,18 +87,14 @@ def test_roles_that_do_not_enter_data_cannot_randomize(ready, site_c1, api, role
 
 
 def test_bad_randomization_date_is_a_400(ready, ra_c1, api):
-    response = api(ra_c1).post(
-        "/api/participants/C1-010/randomize/", {"randomized_on": "17/01/2023"}, format="json"
-    )
+    response = randomize(api(ra_c1), "C1-010", {"randomized_on": "17/01/2023"})
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["randomized_on"]
 
 
 def test_coordinator_replaces_a_bottle_without_learning_the_arm(ready, ra_c1, coordinator, api):
-    first = api(ra_c1).post("/api/participants/C1-010/randomize/", {}, format="json").json()
-    response = api(coordinator).post(
-        "/api/participants/C1-010/replace-bottle/", {"reason": "Bottle broken"}, format="json"
-    )
+    first = randomize(api(ra_c1), "C1-010").json()
+    response = replace(api(coordinator), "C1-010", {"reason": "Bottle broken"})
     assert response.status_code == 200, response.json()
     body = response.json()
     assert set(body) == {"participant_id", "bottle_number"}
@@ -98,17 +105,13 @@ def test_coordinator_replaces_a_bottle_without_learning_the_arm(ready, ra_c1, co
 
 
 def test_research_assistant_cannot_replace_a_bottle(ready, ra_c1, api):
-    api(ra_c1).post("/api/participants/C1-010/randomize/", {}, format="json")
-    response = api(ra_c1).post(
-        "/api/participants/C1-010/replace-bottle/", {"reason": "Broken"}, format="json"
-    )
+    randomize(api(ra_c1), "C1-010")
+    response = replace(api(ra_c1), "C1-010", {"reason": "Broken"})
     assert response.status_code == 403
 
 
 def test_replacement_needs_a_reason(ready, ra_c1, coordinator, api):
-    api(ra_c1).post("/api/participants/C1-010/randomize/", {}, format="json")
-    response = api(coordinator).post(
-        "/api/participants/C1-010/replace-bottle/", {"reason": ""}, format="json"
-    )
+    randomize(api(ra_c1), "C1-010")
+    response = replace(api(coordinator), "C1-010", {"reason": ""})
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["reason"]

@@ -61,7 +61,7 @@ def test_consent_of_an_ineligible_candidate_is_refused_naming_consent(trial, ra_
         candidate(trial, answers=answers, consented_on="2023-03-01"),
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert list(response.json()["errors"]) == ["consent"]
     assert not ScreeningRecord.objects.exists()
 
@@ -70,7 +70,7 @@ def test_unanswered_criteria_are_named_in_the_errors(trial, ra_c1, api):
     response = api(ra_c1).post(
         "/api/screenings/", candidate(trial, answers={"diuretics": False}), format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     errors = response.json()["errors"]
     assert "nocturnal_leg_cramps" in errors and "malignant_tumour" in errors
     assert "diuretics" not in errors
@@ -85,8 +85,11 @@ def test_unanswered_criteria_are_named_in_the_errors(trial, ra_c1, api):
         ({"screened_on": "2023-02-30"}, "screened_on"),
         ({"answers": {"diuretics": "perhaps"}}, "answers.diuretics"),
         ({"answers": ["diuretics"]}, "answers"),
-        ({"site": "C9"}, "site"),
+        ({"site": "C/9"}, "site"),
         ({"screening_id": ""}, "screening_id"),
+        ({"screening_id": "C1/../../admin"}, "screening_id"),
+        ({"participant_id": "C1/../../admin", "consented_on": "2023-03-01"}, "participant_id"),
+        ({"phone": "=1+1", "consented_on": "2023-03-01"}, "phone"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(trial, ra_c1, api, overrides, field):
@@ -96,17 +99,25 @@ def test_bad_input_is_a_400_naming_the_field(trial, ra_c1, api, overrides, field
     assert not ScreeningRecord.objects.exists()
 
 
-def test_duplicate_screening_id_is_a_400(trial, ra_c1, api):
+def test_duplicate_screening_id_is_a_409(trial, ra_c1, api):
     api(ra_c1).post("/api/screenings/", candidate(trial), format="json")
     response = api(ra_c1).post("/api/screenings/", candidate(trial), format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert list(response.json()["errors"]) == ["screening_id"]
 
 
 def test_research_assistant_cannot_screen_at_another_site(trial, ra_c1, api):
     response = api(ra_c1).post("/api/screenings/", candidate(trial, site="C2"), format="json")
-    assert response.status_code == 400
-    assert list(response.json()["errors"]) == ["site"]
+    assert response.status_code == 404  # as an unknown site: nothing leaks
+    assert not ScreeningRecord.objects.exists()
+
+
+def test_a_study_id_of_another_site_is_refused_naming_it(trial, ra_c1, api):
+    body = candidate(trial, participant_id="C2-999", consented_on="2023-03-01")
+    response = api(ra_c1).post("/api/screenings/", body, format="json")
+    assert response.status_code == 409
+    assert list(response.json()["errors"]) == ["participant_id"]
+    assert "C1-" in response.json()["detail"]
     assert not ScreeningRecord.objects.exists()
 
 

@@ -17,7 +17,7 @@ TRIAL = {
     "arms": [
         {
             "code": "vitamin_k2",
-            "label": "Vitamin K2 (MK-7) 180 ug",
+            "label": "Vitamin K2 (MK-7) 180 µg",
             "role": "experimental",
             "ratio": 1,
         },
@@ -303,6 +303,8 @@ def write_synthetic_package(path: Path, *, participants: int, seed: int = 1) -> 
                 rng.randint(0, 1),
                 rng.randint(0, 1),
                 f"{rng.uniform(0.5, 1.5):.2f}",
+                "",
+                "",
                 "",
                 "",
             ]

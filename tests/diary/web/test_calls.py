@@ -111,7 +111,7 @@ def test_not_reached_records_an_attempt_and_keeps_the_call_in_the_queue(ra, part
 @pytest.mark.parametrize(
     ("values", "field", "message"),
     [
-        ({"cramps": "2", "severity": "11", "duration_min": "1"}, "severity", "1-10 scale"),
+        ({"cramps": "2", "severity": "11", "duration_min": "1"}, "severity", "between 1 and 10"),
         ({"cramps": "2", "severity": "4"}, "duration_min", "Enter the mean duration"),
         ({"cramps": "2", "duration_min": "1"}, "severity", "Enter the mean severity"),
         ({"cramps": "2", "duration_min": "0", "severity": "3"}, "duration_min", "more than 0"),
@@ -209,12 +209,26 @@ def test_correction_without_reason_is_refused(ra, recorded, today):
 
 
 def test_correction_with_reason_is_saved_with_the_reason_in_history(ra, recorded, today):
-    values = reached(today, cramps="4", duration_min="1", severity="3", reason="misheard")
+    called = today - timedelta(days=12)
+    values = reached(called, cramps="4", duration_min="1", severity="3", reason="misheard")
     assert ra.post(call_url(), values).status_code == 302
     recorded.refresh_from_db()
     assert recorded.cramps == 4
-    assert recorded.call_date == today - timedelta(days=12)  # a correction keeps the date
+    assert recorded.call_date == called  # the call's date stays unless corrected
     assert recorded.history.first().history_change_reason == "misheard"
+
+
+def test_a_wrong_call_date_is_corrected_only_with_a_reason(ra, recorded, today):
+    called, actual = today - timedelta(days=12), today - timedelta(days=11)
+    values = reached(actual, cramps="2", duration_min="2.5", severity="5")
+    response = ra.post(call_url(), values)
+    assert "reason is required" in response.context["form"].errors["reason"][0]
+    recorded.refresh_from_db()
+    assert recorded.call_date == called
+    assert ra.post(call_url(), {**values, "reason": "dated wrongly"}).status_code == 302
+    recorded.refresh_from_db()
+    assert recorded.call_date == actual
+    assert recorded.history.first().history_change_reason == "dated wrongly"
 
 
 def test_not_reached_cannot_overwrite_recorded_values(ra, recorded, today):

@@ -102,8 +102,8 @@ def test_history_lists_entries_and_corrections_with_their_reason(ra, followed):
     assert correction.reason == "participant called back"
     assert correction.who == "research_assistant-C1"
     changed = {c.label: (c.old, c.new) for c in correction.changes}
-    assert changed["cramps"] == ("0", "2")
-    assert changed["mean severity (1-10)"] == ("—", "3")
+    assert changed["Number of cramps in the week"] == ("0", "2")
+    assert changed["Mean severity of the week's cramps"] == ("—", "3")
     assert any(e.record == "Adverse event: Nausea" for e in history)
     assert history[0].when >= history[-1].when  # newest first
 

@@ -1,0 +1,60 @@
+"""API fields that state in the OpenAPI schema the limits the server enforces."""
+
+from decimal import Decimal
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from rest_framework import serializers
+
+from diary.declarations import EARLIEST_DATE, LATEST_DATE
+
+
+class TrialDateField(serializers.DateField):
+    """A date within the trial's calendar (1900-01-01 to 2100-12-31), as entry and
+    import accept; schedules and call windows are computed from the dates entered."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise serializers.ValidationError(
+                f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}."
+            )
+        return day
+
+
+class DeclaredDecimalField(serializers.DecimalField):
+    """A decimal read as a JSON number (or a numeric string) and written as a string,
+    whose schema gives its range and step (multipleOf), so that any number the
+    schema allows is one the server stores."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, float) and not isinstance(data, bool):
+            # A JSON number is a binary float: 0.57 may arrive as 0.5700000000000001.
+            # Read it as the nearest step when it is that step up to float noise.
+            rounded = round(data, self.decimal_places)
+            if abs(data - rounded) <= 1e-9 * max(1.0, abs(data)):
+                data = format(rounded, f".{self.decimal_places}f")
+        return super().to_internal_value(data)
+
+
+class DeclaredDecimalFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = DeclaredDecimalField
+
+    def map_serializer_field(self, auto_schema, direction):
+        field: DeclaredDecimalField = self.target
+        step = Decimal(1).scaleb(-field.decimal_places)
+        if direction == "response":
+            return {
+                "type": "string",
+                "format": "decimal",
+                "pattern": rf"^-?\d+(\.\d{{{field.decimal_places}}})?$",
+            }
+        schema: dict = {"type": "number", "multipleOf": float(step)}
+        if field.min_value is not None:
+            schema["minimum"] = float(field.min_value)
+        if field.max_value is not None:
+            schema["maximum"] = float(field.max_value)
+        return schema

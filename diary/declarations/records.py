@@ -1,0 +1,537 @@
+"""The clinical records, each declared once: the screening log, the participant
+(consent, baseline, randomization, stopping treatment, withdrawal), the diary week
+(the weekly call) and the adverse event, plus the site and the protocol week they
+refer to. See diary.declarations.base for what derives from a declaration.
+
+A new diary question is one `Value` in DIARY_WEEK (and its rules, if any), a
+migration (`manage.py makemigrations`), and its place in the analysis
+(analysis/conventions.py); forms, the API and its schema, the admin, the package
+columns, the codebook and the loader follow from here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from diary.declarations.base import (
+    IDENTIFIER,
+    IDENTIFIER_HELP,
+    INT_MAX,
+    SMALLINT_MAX,
+    Context,
+    Record,
+    Rule,
+    Value,
+)
+from diary.declarations.choices import Grade, Phase, Relatedness, ScreeningOutcome, Sex
+from diary.declarations.predicates import (
+    EMPTY,
+    Absent,
+    AnyOf,
+    Cmp,
+    In,
+    Is,
+    Present,
+    implies,
+)
+
+PHONE = r"\+?[0-9][0-9 ().\-/]{2,39}"
+
+
+def identifier(name: str, label: str, **kwargs) -> Value:
+    return Value(
+        name,
+        label,
+        "identifier",
+        max_length=32,
+        storage_length=40,
+        pattern=IDENTIFIER,
+        pattern_help=IDENTIFIER_HELP,
+        **kwargs,
+    )
+
+
+def text(name: str, label: str, max_length: int, **kwargs) -> Value:
+    return Value(name, label, "text", max_length=max_length, **kwargs)
+
+
+def event_date(name: str, label: str, **kwargs) -> Value:
+    return Value(name, label, "date", unit="date", not_future=True, **kwargs)
+
+
+# -- the site and the protocol's weeks (referred to by the records) -----------------------
+
+SITE = Record(
+    "site",
+    "Site",
+    (
+        identifier("code", "Site code", required=True),
+        text("name", "Site name", 200, required=True),
+        Value("target_enrolment", "Enrolment target", "int", minimum=1, maximum=INT_MAX),
+    ),
+)
+
+PROTOCOL_WEEK = Record(
+    "protocol_week",
+    "Protocol week",
+    (
+        Value("phase", "Diary phase", "enum", choices=Phase, required=True),
+        Value(
+            "week",
+            "Week of the phase",
+            "int",
+            unit="week",
+            required=True,
+            minimum=1,
+            maximum=SMALLINT_MAX,
+        ),
+    ),
+)
+
+
+# -- the screening log ----------------------------------------------------------------------
+
+SCREENING = Record(
+    "screening",
+    "Screening record",
+    (
+        identifier(
+            "screening_id",
+            "Screening number",
+            required=True,
+            help="The number on the screening log sheet.",
+        ),
+        event_date("screened_on", "Date of screening", required=True),
+        Value("sex", "Sex", "enum", choices=Sex, required=True),
+        Value(
+            "age", "Age at screening", "int", unit="years", required=True, minimum=18, maximum=120
+        ),
+        Value("outcome", "Screening outcome", "enum", choices=ScreeningOutcome, required=True),
+        text("reason", "Reason the candidate was not enrolled", 300),
+        Value("eligible", "Eligible (decided from the answers)", "bool", bookkeeping=True),
+    ),
+    rules=(
+        Rule(
+            "enrolled_only_if_eligible",
+            implies(In("outcome", (ScreeningOutcome.ENROLLED.value,)), ~Is("eligible", False)),
+            "outcome",
+            "An ineligible candidate cannot be enrolled.",
+            "an ineligible candidate cannot be enrolled",
+        ),
+    ),
+)
+
+
+# -- the participant ----------------------------------------------------------------------------
+
+
+def _participant_across(values, context: Context):
+    """The study id carries its site's code when the protocol says so; consent is not
+    before screening."""
+    pid, site = values.get("participant_id"), context.values.get("site_code")
+    prefixed = context.values.get("site_prefix") and site and pid not in EMPTY
+    if prefixed and not str(pid).startswith(f"{site}-"):
+        yield (
+            "participant_id",
+            f"The study id must start with the site's code and a hyphen ({site}-).",
+            f"{pid!r} does not start with its site's code {site}- (the protocol's ids do)",
+        )
+    consented, screened = values.get("consented_on"), context.values.get("screened_on")
+    if consented not in EMPTY and screened not in EMPTY and consented < screened:
+        screening = context.values.get("screening_id") or ""
+        yield (
+            "consented_on",
+            f"Consent cannot be dated before screening ({screened}).",
+            f"consent {consented} is before screening {screening} on {screened}".replace("  ", " "),
+        )
+
+
+PARTICIPANT = Record(
+    "participant",
+    "Participant",
+    (
+        identifier("participant_id", "Participant ID", required=True),
+        Value(
+            "phone",
+            "Phone number for the weekly call",
+            "text",
+            max_length=40,
+            pattern=PHONE,
+            pattern_help="Digits, spaces and + ( ) . - / only, starting with + or a digit.",
+        ),
+        event_date("consented_on", "Date of consent", required=True),
+        text("consent_form_version", "Consent form version", 40),
+        Value("sex", "Sex", "enum", choices=Sex, required=True),
+        Value(
+            "age", "Age at enrolment", "int", unit="years", required=True, minimum=18, maximum=120
+        ),
+        Value(
+            "height_cm",
+            "Height",
+            "decimal",
+            unit="cm",
+            minimum=Decimal("100"),
+            maximum=Decimal("230"),
+            digits=4,
+            places=1,
+        ),
+        Value(
+            "weight_kg",
+            "Weight",
+            "decimal",
+            unit="kg",
+            minimum=Decimal("25"),
+            maximum=Decimal("250"),
+            digits=4,
+            places=1,
+        ),
+        Value("hypertension", "Hypertension", "bool"),
+        Value("diabetes", "Diabetes mellitus", "bool"),
+        Value(
+            "creatinine_mg_dl",
+            "Serum creatinine",
+            "decimal",
+            unit="mg/dL",
+            minimum=Decimal("0.1"),
+            maximum=Decimal("20"),
+            digits=4,
+            places=2,
+            help="In mg/dL; 1 mg/dL = 88.4 µmol/L.",
+        ),
+        event_date("randomized_on", "Date of randomization", bookkeeping=True),
+        Value(
+            "bottle_number",
+            "Bottle number given at randomization",
+            "int",
+            minimum=1,
+            maximum=INT_MAX,
+            bookkeeping=True,
+        ),
+        event_date(
+            "treatment_stopped_on",
+            "Date the study product was stopped",
+            bookkeeping=True,
+            help="The participant stopped taking the capsules but is still followed.",
+        ),
+        text(
+            "treatment_stop_reason", "Reason the study product was stopped", 300, bookkeeping=True
+        ),
+        event_date(
+            "withdrawn_on",
+            "Date of withdrawal",
+            bookkeeping=True,
+            help="The end of follow-up: no more data are collected.",
+        ),
+        text("withdrawal_reason", "Reason for withdrawal", 300, bookkeeping=True),
+    ),
+    rules=(
+        Rule(
+            "bottle_iff_randomized",
+            AnyOf(
+                (
+                    Absent("randomized_on") & Absent("bottle_number"),
+                    Present("randomized_on") & Present("bottle_number"),
+                )
+            ),
+            "bottle_number",
+            "A randomized participant has a bottle, and only a randomized one.",
+            "bottle_number and randomized_on go together",
+        ),
+        Rule(
+            "randomized_after_consent",
+            implies(
+                Present("randomized_on"), Cmp("randomized_on", "gte", "consented_on", field=True)
+            ),
+            "randomized_on",
+            "Randomization cannot be before consent.",
+            "randomization {randomized_on} is before consent {consented_on}",
+        ),
+        Rule(
+            "withdrawn_after_randomization",
+            implies(
+                Present("withdrawn_on") & Present("randomized_on"),
+                Cmp("withdrawn_on", "gte", "randomized_on", field=True),
+            ),
+            "withdrawn_on",
+            "The withdrawal cannot be before randomization.",
+            "withdrawal {withdrawn_on} is before randomization {randomized_on}",
+        ),
+        Rule(
+            "withdrawn_after_consent",
+            implies(
+                Present("withdrawn_on"), Cmp("withdrawn_on", "gte", "consented_on", field=True)
+            ),
+            "withdrawn_on",
+            "The withdrawal cannot be before consent.",
+            "withdrawal {withdrawn_on} is before consent {consented_on}",
+        ),
+        Rule(
+            "withdrawal_has_reason",
+            implies(Present("withdrawn_on"), Present("withdrawal_reason", text=True)),
+            "withdrawal_reason",
+            "Give the reason for the withdrawal.",
+            "missing value (a withdrawal needs a reason)",
+        ),
+        Rule(
+            "withdrawal_reason_only_if_withdrawn",
+            implies(Absent("withdrawn_on"), Absent("withdrawal_reason", text=True)),
+            "withdrawal_reason",
+            "A reason for withdrawal needs the date of withdrawal.",
+            "must be empty when withdrawn_on is empty",
+        ),
+        Rule(
+            "treatment_stop_after_randomization",
+            implies(
+                Present("treatment_stopped_on"),
+                Cmp("treatment_stopped_on", "gte", "randomized_on", field=True),
+            ),
+            "treatment_stopped_on",
+            "The study product cannot be stopped before randomization.",
+            "stopping the study product on {treatment_stopped_on} is before randomization "
+            "on {randomized_on}",
+        ),
+        Rule(
+            "treatment_stop_not_after_withdrawal",
+            implies(
+                Present("treatment_stopped_on") & Present("withdrawn_on"),
+                Cmp("treatment_stopped_on", "lte", "withdrawn_on", field=True),
+            ),
+            "treatment_stopped_on",
+            "The study product cannot be stopped after the withdrawal.",
+            "stopping the study product on {treatment_stopped_on} is after the withdrawal "
+            "on {withdrawn_on}",
+        ),
+        Rule(
+            "treatment_stop_has_reason",
+            implies(Present("treatment_stopped_on"), Present("treatment_stop_reason", text=True)),
+            "treatment_stop_reason",
+            "Give the reason the study product was stopped.",
+            "missing value (stopping the study product needs a reason)",
+        ),
+        Rule(
+            "treatment_stop_reason_only_if_stopped",
+            implies(Absent("treatment_stopped_on"), Absent("treatment_stop_reason", text=True)),
+            "treatment_stop_reason",
+            "A reason for stopping needs the date the study product was stopped.",
+            "must be empty when treatment_stopped_on is empty",
+        ),
+    ),
+    across=(_participant_across,),
+)
+
+BASELINE_FIELDS = (
+    "sex",
+    "age",
+    "height_cm",
+    "weight_kg",
+    "hypertension",
+    "diabetes",
+    "creatinine_mg_dl",
+)
+CONTACT_FIELDS = ("phone", "consent_form_version")
+
+
+# -- the diary week (the weekly call) --------------------------------------------------------
+
+
+def week_start(*, start, week: int):
+    """The first day of a protocol week counted from `start` (consent or randomization)."""
+    return start + timedelta(days=7 * (week - 1))
+
+
+def _week_across(values, context: Context):
+    """A call is not before its week began; no reached call for a week that began
+    after the participant withdrew. Context: phase, week, start (consent for the
+    screening diary, randomization for the intervention), withdrawn_on."""
+    start, week, phase = context.values.get("start"), context.week, context.phase
+    if start is None:
+        return
+    begins = week_start(start=start, week=week)
+    call_date = values.get("call_date")
+    if call_date not in EMPTY and call_date < begins:
+        basis = "randomized_on" if phase == Phase.INTERVENTION else "consented_on"
+        yield (
+            "call_date",
+            f"The call date is before this week began ({begins}).",
+            f"call {call_date} is before {phase} week {week} began "
+            f"({begins} = {basis} + {7 * (week - 1)} days)",
+        )
+    withdrawn = context.values.get("withdrawn_on")
+    reached = values.get("reached")
+    if withdrawn not in EMPTY and begins > withdrawn and reached is True:
+        yield (
+            "reached",
+            "The participant withdrew before this week began.",
+            f"{phase} week {week} began on {begins}, after the withdrawal on {withdrawn}; "
+            "a reached call cannot be recorded for it",
+        )
+
+
+DIARY_WEEK = Record(
+    "diary",
+    "Diary week",
+    (
+        event_date("call_date", "Date of the weekly call"),
+        Value(
+            "reached",
+            "Participant reached by the weekly call",
+            "bool",
+            help="Empty until the first call attempt.",
+        ),
+        Value(
+            "cramps",
+            "Number of cramps in the week",
+            "int",
+            unit="cramps per week",
+            minimum=0,
+            maximum=SMALLINT_MAX,
+            help="0 if none.",
+        ),
+        Value(
+            "duration_min",
+            "Mean duration of the week's cramps",
+            "decimal",
+            unit="minutes",
+            minimum=Decimal("0"),
+            above=True,
+            digits=6,
+            places=2,
+            help="Only when there was at least one cramp.",
+        ),
+        Value(
+            "severity",
+            "Mean severity of the week's cramps",
+            "decimal",
+            unit="score 1-10",
+            minimum=Decimal("1"),
+            maximum=Decimal("10"),
+            digits=4,
+            places=2,
+            help="1 = mildest, 10 = worst; only when there was at least one cramp.",
+        ),
+        Value(
+            "capsules_missed",
+            "Capsules missed in the week",
+            "int",
+            unit="capsules",
+            minimum=0,
+            maximum=7,
+            help="0 to 7.",
+        ),
+    ),
+    rules=(
+        *(
+            Rule(
+                f"{name}_only_if_reached",
+                implies(~Is("reached", True), Absent(name)),
+                name,
+                "Leave this empty: the participant was not reached.",
+                "must be empty when reached is 0",
+            )
+            for name in ("cramps", "duration_min", "severity", "capsules_missed")
+        ),
+        Rule(
+            "cramps_when_reached",
+            implies(Is("reached", True), Present("cramps")),
+            "cramps",
+            "Enter the number of cramps (0 if none).",
+            "missing value (reached is 1)",
+        ),
+        *(
+            Rule(
+                f"{name}_when_cramps",
+                implies(Cmp("cramps", "gt", 0), Present(name)),
+                name,
+                message,
+                "missing value (cramps > 0)",
+            )
+            for name, message in (
+                ("duration_min", "Enter the mean duration in minutes."),
+                ("severity", "Enter the mean severity (1-10)."),
+            )
+        ),
+        *(
+            Rule(
+                f"{name}_only_if_cramps",
+                implies(~Cmp("cramps", "gt", 0), Absent(name)),
+                name,
+                message,
+                "must be empty when cramps is 0",
+            )
+            for name, message in (
+                ("duration_min", "Leave the duration empty when there was no cramp."),
+                ("severity", "Leave the severity empty when there was no cramp."),
+            )
+        ),
+        Rule(
+            "call_date_when_called",
+            implies(Present("reached"), Present("call_date")),
+            "call_date",
+            "Enter the date of the call.",
+            "missing value (every call, reached or not, has a date)",
+        ),
+    ),
+    across=(_week_across,),
+)
+
+WEEK_VALUES = ("cramps", "duration_min", "severity", "capsules_missed")
+
+
+# -- the adverse event ----------------------------------------------------------------------------
+
+
+def _event_across(values, context: Context):
+    onset, consented = values.get("onset_on"), context.values.get("consented_on")
+    if onset not in EMPTY and consented not in EMPTY and onset < consented:
+        yield (
+            "onset_on",
+            f"The onset cannot be before consent ({consented}).",
+            f"onset {onset} is before the participant's consent on {consented}",
+        )
+
+
+ADVERSE_EVENT = Record(
+    "ae",
+    "Adverse event",
+    (
+        event_date("onset_on", "Date of onset", required=True),
+        text(
+            "term",
+            "Adverse event (term as reported)",
+            200,
+            required=True,
+            help="In the participant's words or as a medical term, e.g. 'nausea'.",
+        ),
+        Value(
+            "serious",
+            "Serious adverse event",
+            "bool",
+            required=True,
+            help="Serious: death, life-threatening, hospitalisation, persistent disability "
+            "or another important medical event.",
+        ),
+        Value("grade", "Severity grade", "enum", choices=Grade, required=True),
+        Value(
+            "relatedness",
+            "Relatedness to the study product",
+            "enum",
+            choices=Relatedness,
+            required=True,
+        ),
+        text("outcome", "Outcome of the adverse event", 100, help="E.g. 'ongoing'."),
+        event_date("resolved_on", "Date resolved", help="Empty if ongoing."),
+    ),
+    rules=(
+        Rule(
+            "resolved_after_onset",
+            implies(Present("resolved_on"), Cmp("resolved_on", "gte", "onset_on", field=True)),
+            "resolved_on",
+            "The resolution cannot be before the onset.",
+            "resolution {resolved_on} is before onset {onset_on}",
+        ),
+    ),
+    across=(_event_across,),
+)
+
+ADVERSE_EVENT_FIELDS = ADVERSE_EVENT.names
