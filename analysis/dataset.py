@@ -24,60 +24,46 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisError, PackageError
+from diary.package.schema import ADVERSE_EVENTS, DIARY, FILES, PARTICIPANTS, SCREENING, SITES
 
 # Column kinds: "str", "int" (never missing), "Int64" (nullable integer), "float",
 # "bool" (never missing), "boolean" (nullable), "date".
+KINDS = {
+    "identifier": "str",
+    "text": "str",
+    "enum": "str",
+    "date": "date",
+    "decimal": "float",
+    "int": "float",
+}
+
+
+def _kind(column) -> str:
+    if column.name == "bottle_number":
+        return "Int64"  # an identifier that is a number, never averaged
+    if column.name == "week":
+        return "int"
+    return KINDS.get(column.kind) or ("bool" if column.required else "boolean")
+
+
+def _declared(file: str, *, after: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
+    """The columns of a package file, typed from their declarations (the records of
+    diary.declarations), with `after[name]` inserted after column `name`."""
+    columns: dict[str, str] = {}
+    for column in FILES[file].columns:
+        columns[column.name] = _kind(column)
+        columns.update((after or {}).get(column.name, {}))
+    return columns
+
+
 COLUMNS: dict[str, dict[str, str]] = {
     "arms": {"code": "str", "label": "str", "role": "str", "ratio": "int"},
-    "sites": {"site_code": "str", "name": "str"},
-    "screening": {
-        "screening_id": "str",
-        "site_code": "str",
-        "screened_on": "date",
-        "sex": "str",
-        "age": "float",
-        "outcome": "str",
-        "reason": "str",
-    },
-    "participants": {
-        "participant_id": "str",
-        "screening_id": "str",
-        "site_code": "str",
-        "consented_on": "date",
-        "randomized_on": "date",
-        "bottle_number": "Int64",
-        "arm_code": "str",
-        "sex": "str",
-        "age": "float",
-        "height_cm": "float",
-        "weight_kg": "float",
-        "hypertension": "boolean",
-        "diabetes": "boolean",
-        "creatinine_mg_dl": "float",
-        "withdrawn_on": "date",
-        "withdrawal_reason": "str",
-    },
-    "diary": {
-        "participant_id": "str",
-        "phase": "str",
-        "week": "int",
-        "call_date": "date",
-        "reached": "bool",
-        "cramps": "float",
-        "duration_min": "float",
-        "severity": "float",
-        "capsules_missed": "float",
-    },
-    "adverse_events": {
-        "participant_id": "str",
-        "onset_on": "date",
-        "term": "str",
-        "serious": "bool",
-        "grade": "str",
-        "relatedness": "str",
-        "outcome": "str",
-        "resolved_on": "date",
-    },
+    "sites": _declared(SITES),
+    "screening": _declared(SCREENING),
+    # The arm of the participant's bottle, from the randomization list (NA unknown).
+    "participants": _declared(PARTICIPANTS, after={"bottle_number": {"arm_code": "str"}}),
+    "diary": _declared(DIARY),
+    "adverse_events": _declared(ADVERSE_EVENTS),
 }
 TABLES = tuple(COLUMNS)
 # Each table's natural key, the order its rows are hashed and analysed in.

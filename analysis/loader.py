@@ -24,7 +24,7 @@ import pandas as pd
 from django.db import connection
 from django.db.models import QuerySet
 
-from analysis.dataset import TrialDataset
+from analysis.dataset import COLUMNS, TrialDataset
 from diary.models import (
     AdverseEvent,
     Arm,
@@ -34,10 +34,35 @@ from diary.models import (
     Site,
     Trial,
 )
+from diary.package.schema import ADVERSE_EVENTS, DIARY, FILES, PARTICIPANTS, SCREENING
 from diary.selectors.allocation import participant_arm_codes
+from diary.selectors.package_export import PATHS
 
 CHUNK_ROWS = 50_000
 PHASE_ORDER = {"screening": 0, "intervention": 1}
+
+TABLE_OF = {
+    SCREENING: "screening",
+    PARTICIPANTS: "participants",
+    DIARY: "diary",
+    ADVERSE_EVENTS: "adverse_events",
+}
+
+
+def declared_columns(file: str, *, skip=()) -> dict[str, str]:
+    """{ORM path: column kind} of a package file's columns, from their declarations:
+    the analysis reads what the data package holds, typed as declared."""
+    columns = {}
+    for column in FILES[file].columns:
+        if column.name in skip:
+            continue
+        columns[PATHS[file].get(column.name, column.name)] = COLUMNS[TABLE_OF[file]][column.name]
+    return columns
+
+
+def _renamed(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    names = {path: name for name, path in PATHS[file].items()}
+    return frame.rename(columns=names)
 
 
 def itt_dataset(*, trial: Trial) -> TrialDataset:
@@ -50,18 +75,13 @@ def itt_dataset(*, trial: Trial) -> TrialDataset:
         Site.objects.filter(trial=trial).order_by("code"),
         {"code": "str", "name": "str"},
     ).rename(columns={"code": "site_code"})
-    screening = _read(
-        ScreeningRecord.objects.filter(trial=trial).order_by("screening_id"),
-        {
-            "screening_id": "str",
-            "site__code": "str",
-            "screened_on": "date",
-            "sex": "str",
-            "age": "float",
-            "outcome": "str",
-            "reason": "str",
-        },
-    ).rename(columns={"site__code": "site_code"})
+    screening = _renamed(
+        _read(
+            ScreeningRecord.objects.filter(trial=trial).order_by("screening_id"),
+            declared_columns(SCREENING),
+        ),
+        SCREENING,
+    )
     participants = _participants(trial)
     return TrialDataset(
         trial={
@@ -87,27 +107,13 @@ def _randomized(trial: Trial) -> QuerySet[Participant]:
 
 
 def _participants(trial: Trial) -> pd.DataFrame:
-    frame = _read(
-        _randomized(trial).order_by("participant_id"),
-        {
-            "pk": "int",
-            "participant_id": "str",
-            "screening__screening_id": "str",
-            "site__code": "str",
-            "consented_on": "date",
-            "randomized_on": "date",
-            "bottle_number": "Int64",
-            "sex": "str",
-            "age": "float",
-            "height_cm": "float",
-            "weight_kg": "float",
-            "hypertension": "boolean",
-            "diabetes": "boolean",
-            "creatinine_mg_dl": "float",
-            "withdrawn_on": "date",
-            "withdrawal_reason": "str",
-        },
-    ).rename(columns={"screening__screening_id": "screening_id", "site__code": "site_code"})
+    frame = _renamed(
+        _read(
+            _randomized(trial).order_by("participant_id"),
+            {"pk": "int", **declared_columns(PARTICIPANTS)},
+        ),
+        PARTICIPANTS,
+    )
     arms = participant_arm_codes(trial=trial)
     arm_code = frame["participant_id"].map(arms) if arms else pd.Series(np.nan, index=frame.index)
     frame.insert(7, "arm_code", arm_code.astype("str"))
@@ -115,22 +121,14 @@ def _participants(trial: Trial) -> pd.DataFrame:
 
 
 def _diary(trial: Trial, participants: pd.DataFrame) -> pd.DataFrame:
+    values = declared_columns(DIARY, skip=("participant_id", "phase", "week"))
     rows = _read(
         DiaryWeek.objects.filter(
             participant__trial=trial,
             participant__randomized_on__isnull=False,
             reached__isnull=False,
         ).order_by(),
-        {
-            "participant_id": "int",
-            "protocol_week_id": "int",
-            "call_date": "date",
-            "reached": "bool",
-            "cramps": "float",
-            "duration_min": "float",
-            "severity": "float",
-            "capsules_missed": "float",
-        },
+        {"participant_id": "int", "protocol_week_id": "int", **values},
     )
     weeks = pd.DataFrame(
         list(trial.protocol_weeks.values_list("pk", "phase", "week")),
@@ -149,7 +147,7 @@ def _diary(trial: Trial, participants: pd.DataFrame) -> pd.DataFrame:
             "week": week[order],
         }
     )
-    for column in ("call_date", "reached", "cramps", "duration_min", "severity", "capsules_missed"):
+    for column in values:
         frame[column] = rows[column].to_numpy()[order]
     return frame
 
@@ -159,18 +157,9 @@ def _adverse_events(trial: Trial, participants: pd.DataFrame) -> pd.DataFrame:
         AdverseEvent.objects.filter(
             participant__trial=trial, participant__randomized_on__isnull=False
         ).order_by("participant__participant_id", "onset_on", "term", "pk"),
-        {
-            "participant__participant_id": "str",
-            "onset_on": "date",
-            "term": "str",
-            "serious": "bool",
-            "grade": "str",
-            "relatedness": "str",
-            "outcome": "str",
-            "resolved_on": "date",
-        },
+        declared_columns(ADVERSE_EVENTS),
     )
-    return rows.rename(columns={"participant__participant_id": "participant_id"})
+    return _renamed(rows, ADVERSE_EVENTS)
 
 
 def _positions(keys: pd.Series, values: pd.Series) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Admin for the clinical records: the screening log, participants with their diary
-weeks and adverse events, each with its history."""
+weeks and adverse events, each with its history. Every change goes through the
+record's service (diary.admin.audit.ServiceAdmin)."""
 
 from datetime import timedelta
 
@@ -7,10 +8,17 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils import timezone
 
-from diary.admin.audit import AuditedAdmin, AuditedInlineFormSet, SiteScopedAdminMixin
+from diary.admin.audit import ReadOnlyInline, ServiceAdmin, SiteScopedAdminMixin
+from diary.declarations import ADVERSE_EVENT
+from diary.declarations.records import WEEK_VALUES
+from diary.errors import InvalidValue
 from diary.models import AdverseEvent, DiaryWeek, Participant, ScreeningRecord
 from diary.selectors.scoping import participants_for, screenings_for
 from diary.selectors.trial import trial_or_none
+from diary.services.adverse_events import adverse_event_update
+from diary.services.calls import weekly_call_record
+from diary.services.participants import EDITABLE_FIELDS, participant_update
+from diary.services.screening import SCREENING_CORRECTABLE, screening_record_update
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -64,38 +72,26 @@ class CurrentWeekFilter(admin.SimpleListFilter):
         )
 
 
-class DiaryWeekInline(admin.TabularInline):
+class DiaryWeekInline(ReadOnlyInline):
     model = DiaryWeek
-    formset = AuditedInlineFormSet
-    extra = 0
-    can_delete = False
-    fields = (
-        "protocol_week",
-        "due_date",
-        "call_date",
-        "attempts",
-        "reached",
-        "cramps",
-        "duration_min",
-        "severity",
-        "capsules_missed",
-    )
-    readonly_fields = ("protocol_week", "due_date", "attempts")
+    fields = ("protocol_week", "due_date", "call_date", "attempts", "reached", "cramps")
 
-    def has_add_permission(self, request, obj=None):
-        return False  # weeks are scheduled by the app
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("protocol_week")
 
 
-class AdverseEventInline(admin.TabularInline):
+class AdverseEventInline(ReadOnlyInline):
     model = AdverseEvent
-    formset = AuditedInlineFormSet
-    extra = 0
-    can_delete = False
-    fields = ("onset_on", "term", "serious", "grade", "relatedness", "outcome", "resolved_on")
+    fields = ("onset_on", "term", "serious", "grade", "resolved_on")
 
 
 @admin.register(Participant)
-class ParticipantAdmin(AuditedAdmin):
+class ParticipantAdmin(ServiceAdmin):
+    """Baseline characteristics and contact details are corrected here (with a
+    reason, through participant_update); randomization, bottles, stopping the study
+    product and withdrawal are the app's bookkeeping and only shown."""
+
+    editable = EDITABLE_FIELDS
     list_display = (
         "participant_id",
         "site",
@@ -107,16 +103,6 @@ class ParticipantAdmin(AuditedAdmin):
     list_filter = ("site", StatusFilter, CurrentWeekFilter)
     search_fields = ("participant_id", "=bottle_number")
     inlines = (DiaryWeekInline, AdverseEventInline)
-    readonly_fields = (
-        "trial",
-        "site",
-        "screening",
-        "participant_id",
-        "randomized_on",
-        "bottle_number",
-        "creatinine_umol_l",
-        "emergency_unblinded_at",
-    )
     fieldsets = (
         (None, {"fields": ("participant_id", "site", "screening", "trial", "phone")}),
         ("Consent", {"fields": ("consented_on", "consent_form_version")}),
@@ -136,27 +122,41 @@ class ParticipantAdmin(AuditedAdmin):
             },
         ),
         ("Randomization", {"fields": ("randomized_on", "bottle_number", "emergency_unblinded_at")}),
+        ("Study product", {"fields": ("treatment_stopped_on", "treatment_stop_reason")}),
         ("Withdrawal", {"fields": ("withdrawn_on", "withdrawal_reason")}),
-        ("Audit", {"fields": ("change_reason",)}),
+        ("Audit", {"fields": ("change_reason", "record_version")}),
     )
 
     @admin.display(description="creatinine (µmol/L)")
     def creatinine_umol_l(self, obj):
         return obj.creatinine_umol_l
 
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "creatinine_umol_l"]
+
     def get_queryset(self, request):
         return participants_for(request.user).select_related("site")
 
-    def has_add_permission(self, request):
-        return False  # participants are enrolled from the screening log
+    def service_change(self, request, obj, changes, *, reason, version):
+        participant_update(
+            participant=obj,
+            changes=changes,
+            by_user=request.user,
+            reason=reason,
+            expected_version=version,
+        )
 
 
 @admin.register(ScreeningRecord)
-class ScreeningRecordAdmin(AuditedAdmin):
+class ScreeningRecordAdmin(ServiceAdmin):
+    """A screening record's date, sex, age and note are corrected here (with a reason,
+    through screening_record_update); the answers, eligibility and outcome, from
+    which CONSORT is counted, are decided by the app and only shown."""
+
+    editable = SCREENING_CORRECTABLE
     list_display = ("screening_id", "site", "screened_on", "age", "sex", "eligible", "outcome")
     list_filter = ("site", "outcome", "eligible")
     search_fields = ("screening_id", "reason")
-    readonly_fields = ("trial", "eligible", "answers")
     fields = (
         "screening_id",
         "trial",
@@ -169,17 +169,28 @@ class ScreeningRecordAdmin(AuditedAdmin):
         "outcome",
         "reason",
         "change_reason",
+        "record_version",
     )
 
     def get_queryset(self, request):
         return screenings_for(request.user).select_related("site")
 
-    def has_add_permission(self, request):
-        return False  # candidates are screened in the web app, which decides eligibility
+    def service_change(self, request, obj, changes, *, reason, version):
+        screening_record_update(
+            record=obj,
+            changes=changes,
+            by_user=request.user,
+            reason=reason,
+            expected_version=version,
+        )
 
 
 @admin.register(DiaryWeek)
-class DiaryWeekAdmin(SiteScopedAdminMixin, AuditedAdmin):
+class DiaryWeekAdmin(SiteScopedAdminMixin, ServiceAdmin):
+    """A week's call is recorded or corrected here through weekly_call_record, as in
+    the web app: values only when reached, a reason for a correction."""
+
+    editable = ("reached", "call_date", *WEEK_VALUES)
     list_display = (
         "participant",
         "protocol_week",
@@ -191,16 +202,47 @@ class DiaryWeekAdmin(SiteScopedAdminMixin, AuditedAdmin):
     )
     list_filter = ("participant__site", "protocol_week__phase", "protocol_week__week", "reached")
     search_fields = ("participant__participant_id",)
-    readonly_fields = ("participant", "protocol_week", "due_date", "attempts")
     list_select_related = ("participant", "protocol_week")
+    fields = (
+        "participant",
+        "protocol_week",
+        "due_date",
+        "attempts",
+        "reached",
+        "call_date",
+        *WEEK_VALUES,
+        "change_reason",
+        "record_version",
+    )
 
-    def has_add_permission(self, request):
-        return False
+    def service_change(self, request, obj, changes, *, reason, version):
+        if changes.get("reached") is None:
+            raise InvalidValue(
+                "Say whether the participant was reached (yes or no).", field="reached"
+            )
+        weekly_call_record(
+            diary_week=obj,
+            by_user=request.user,
+            reason=reason,
+            expected_version=version,
+            **changes,
+        )
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(SiteScopedAdminMixin, AuditedAdmin):
+class AdverseEventAdmin(SiteScopedAdminMixin, ServiceAdmin):
+    editable = ADVERSE_EVENT.names
     list_display = ("participant", "onset_on", "term", "serious", "grade", "relatedness")
     list_filter = ("participant__site", "serious", "grade", "relatedness")
     search_fields = ("participant__participant_id", "term")
     list_select_related = ("participant",)
+    fields = ("participant", *ADVERSE_EVENT.names, "change_reason", "record_version")
+
+    def service_change(self, request, obj, changes, *, reason, version):
+        adverse_event_update(
+            event=obj,
+            changes=changes,
+            by_user=request.user,
+            reason=reason,
+            expected_version=version,
+        )

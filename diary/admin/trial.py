@@ -5,15 +5,22 @@ unblinded statistician's pages.
 """
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from diary.admin.audit import HistoryAdmin
 from diary.models import EligibilityCriterion, Site, SiteAssignment, Trial
 
 
 @admin.register(Trial)
-class TrialAdmin(SimpleHistoryAdmin):
+class TrialAdmin(HistoryAdmin):
     list_display = ("code", "title", "screening_weeks", "intervention_weeks", "locked_at")
-    readonly_fields = ("code", "screening_weeks", "intervention_weeks", "locked_at", "unblinded_at")
+    readonly_fields = (
+        "code",
+        "screening_weeks",
+        "intervention_weeks",
+        "site_prefixed_ids",
+        "locked_at",
+        "unblinded_at",
+    )
     fields = (
         "code",
         "title",
@@ -23,6 +30,7 @@ class TrialAdmin(SimpleHistoryAdmin):
         "min_age",
         "min_screening_cramps",
         "target_enrolment",
+        "site_prefixed_ids",
         "locked_at",
         "unblinded_at",
     )
@@ -35,9 +43,13 @@ class TrialAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(SimpleHistoryAdmin):
+class SiteAdmin(HistoryAdmin):
     list_display = ("code", "name", "target_enrolment")
     search_fields = ("code", "name")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A site's code is in its participants' ids and their URLs: it never changes.
+        return ("code",) if obj is not None else ()
 
     def has_delete_permission(self, request, obj=None):
         return False

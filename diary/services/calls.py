@@ -107,6 +107,8 @@ def weekly_call_record(
     )
     ensure_trial_open(diary_week.participant.trial)
     ensure_current(diary_week, expected_version, fields=SHOWN)
+    if not isinstance(reached, bool):
+        raise InvalidValue("Say whether the participant was reached (yes or no).", field="reached")
     correcting = bool(diary_week.reached)
     if not reached:
         if correcting:

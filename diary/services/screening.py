@@ -18,7 +18,13 @@ from diary.models import (
     Site,
     Trial,
 )
-from diary.services.audit import ensure_trial_open, full_clean_or_raise, record_check
+from diary.services.audit import (
+    apply_changes,
+    ensure_current,
+    ensure_trial_open,
+    full_clean_or_raise,
+    record_check,
+)
 from diary.services.calls import diary_weeks_schedule
 
 
@@ -192,3 +198,46 @@ def participant_enrol(*, screening: ScreeningRecord, consent: Consent, by_user) 
     participant.save()
     diary_weeks_schedule(participant=participant, phase=Phase.SCREENING, start=consent.consented_on)
     return participant
+
+
+# What a correction of the screening log may change: not the answers, the decision
+# or the outcome, which the app derives and CONSORT counts.
+SCREENING_CORRECTABLE = ("screened_on", "sex", "age", "reason")
+
+
+@transaction.atomic
+def screening_record_update(
+    *,
+    record: ScreeningRecord,
+    changes: dict,
+    by_user,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> list[str]:
+    """Correct a screening record's date, sex, age or note (with a reason once
+    entered). A participant's own sex and age are corrected on the participant."""
+    unknown = sorted(set(changes) - set(SCREENING_CORRECTABLE))
+    if unknown:
+        raise RuleConflict(
+            "These values of the screening log cannot be changed: " + ", ".join(unknown) + ".",
+            field=unknown[0],
+        )
+    record = (
+        ScreeningRecord.objects.select_for_update(of=("self",))
+        .select_related("trial")
+        .get(pk=record.pk)
+    )
+    ensure_trial_open(record.trial)
+    ensure_current(record, expected_version, fields=tuple(changes))
+    changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()}
+    values = {name: getattr(record, name) for name in SCREENING.names} | changes
+    record_check(SCREENING, values)
+    participant = Participant.objects.filter(screening=record).first()
+    screened_on = changes.get("screened_on", record.screened_on)
+    if participant is not None and participant.consented_on < screened_on:
+        raise RuleConflict(
+            f"{participant.participant_id} consented on {participant.consented_on}, before "
+            f"{screened_on}.",
+            field="screened_on",
+        )
+    return apply_changes(record, changes, by_user=by_user, reason=reason)

@@ -107,6 +107,8 @@ def test_loader_reads_the_randomized_participants_with_their_bottle_arm(trial, d
             _num(p.creatinine_mg_dl),
             p.withdrawn_on,
             _text(p.withdrawal_reason),
+            p.treatment_stopped_on,
+            _text(p.treatment_stop_reason),
         )
         for p in people
         if p.randomized_on is not None

@@ -126,3 +126,64 @@ def test_adverse_event_grade_outside_the_list_is_refused(trial):
         relatedness="unrelated",
     )
     _update_fails(event, grade="fatal")
+
+
+# -- NULL never lets a rule through (a CHECK passes on NULL unless written out) ----------
+
+
+def test_values_with_reached_unknown_are_refused_by_the_database(week):
+    _update_fails(
+        week,
+        reached=None,
+        call_date=date(2023, 1, 9),
+        cramps=2,
+        duration_min=Decimal("0.45"),
+        severity=Decimal("2.14"),
+    )
+
+
+def test_duration_with_cramps_unknown_is_refused_by_the_database(week):
+    _update_fails(week, **REACHED, cramps=None, duration_min=Decimal("1"), severity=None)
+
+
+def test_a_call_without_its_date_is_refused_by_the_database(week):
+    _update_fails(week, reached=False, call_date=None)
+
+
+def test_a_date_outside_the_calendar_is_refused_by_the_database(week):
+    _update_fails(week, reached=False, call_date=date(2571, 1, 1))
+
+
+@pytest.fixture
+def randomized(trial):
+    participant = enrol(trial)
+    Participant.objects.filter(pk=participant.pk).update(
+        randomized_on=participant.consented_on, bottle_number=7
+    )
+    participant.refresh_from_db()
+    return participant
+
+
+def test_a_bottle_without_randomization_is_refused_by_the_database(randomized):
+    _update_fails(randomized, randomized_on=None)
+
+
+def test_stopping_the_study_product_needs_its_reason_in_the_database(randomized):
+    _update_fails(randomized, treatment_stopped_on=randomized.randomized_on)
+
+
+def test_stopping_the_study_product_before_randomization_is_refused(randomized):
+    _update_fails(
+        randomized,
+        treatment_stopped_on=date(2022, 1, 1),
+        treatment_stop_reason="nausea",
+    )
+
+
+def test_a_withdrawal_reason_without_its_date_is_refused(randomized):
+    _update_fails(randomized, withdrawal_reason="moved away")
+
+
+@pytest.mark.parametrize("bad", ["C1/../../admin", "C1 001", "x" * 33, ""])
+def test_an_identifier_that_no_url_can_hold_is_refused_by_the_database(randomized, bad):
+    _update_fails(randomized, participant_id=bad)

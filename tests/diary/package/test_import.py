@@ -293,3 +293,17 @@ def test_spare_bottles_keep_their_flag(builder, tmp_path):
     assert list(spares) == [4]
     canonical = builder.csv_text("allocation.csv").encode()
     assert result.list_sha256 == hashlib.sha256(canonical).hexdigest()
+
+
+def test_whatever_the_import_accepts_the_report_can_analyse(builder, tmp_path):
+    """Values at the edges of what entry and import accept still give a report."""
+    from analysis.services.reports import report_build, report_request_operator
+
+    builder.row("screening.csv", screening_id="S004")["screened_on"] = "1900-01-01"
+    week = builder.row("diary.csv", participant_id="C2-001", phase="intervention", week="3")
+    week.update(cramps="32767", duration_min="9999.99", severity="10", capsules_missed="7")
+    package_import(path=builder.write(tmp_path / "pkg"))
+
+    for blinded in (True, False):
+        report = report_request_operator(os_user="test", blinded=blinded)
+        assert report_build(report=report).status == "done", report.error

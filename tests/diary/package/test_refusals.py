@@ -1,6 +1,8 @@
 """Bad packages are refused whole: every problem named by file, line and column,
 and not one row written."""
 
+from datetime import timedelta
+
 import pytest
 
 from diary.package.problems import PackageRefused
@@ -270,7 +272,112 @@ def text_too_long(b):
     return "adverse_events.csv", line, "outcome", "longer than 100 characters"
 
 
+# -- entry's rules, applied on import as entry applies them ------------------------------
+
+
+def reached_week_after_withdrawal(b):
+    # C1-002 withdrew on randomized_on + 16 days; intervention week 4 began on day 21.
+    b.rows["diary.csv"].append(
+        {
+            "participant_id": "C1-002",
+            "phase": "intervention",
+            "week": "4",
+            "call_date": "2023-02-14",
+            "reached": "1",
+            "cramps": "0",
+            "capsules_missed": "0",
+        }
+    )
+    line = len(b.rows["diary.csv"]) + 1
+    return "diary.csv", line, "reached", "after the withdrawal on 2023-02-02"
+
+
+def date_in_the_year_2571(b):
+    line = _set(b, "adverse_events.csv", {"term": "Nausea"}, resolved_on="2571-01-01")
+    return "adverse_events.csv", line, "resolved_on", "outside 1900-01-01 to 2100-12-31"
+
+
+def date_in_the_future(b):
+    from django.utils import timezone
+
+    later = (timezone.localdate() + timedelta(days=30)).isoformat()
+    line = _set(b, "adverse_events.csv", {"term": "Nausea"}, resolved_on=later)
+    return "adverse_events.csv", line, "resolved_on", "is in the future"
+
+
+def identifier_with_a_slash(b):
+    line = _set(b, "screening.csv", {"screening_id": "S005"}, screening_id="S/../../admin")
+    return "screening.csv", line, "screening_id", "is not valid"
+
+
+def site_code_with_a_space(b):
+    b.rows["sites.csv"].append({"site_code": "C 3", "name": "Centre 3"})
+    return "sites.csv", len(b.rows["sites.csv"]) + 1, "site_code", "is not valid"
+
+
+def control_character_in_a_term(b):
+    line = _set(b, "adverse_events.csv", {"term": "Nausea"}, term="Head\x0bache")
+    return "adverse_events.csv", line, "term", "control characters (U+000B)"
+
+
+def study_id_of_another_site(b):
+    b.trial_json["site_prefixed_ids"] = True
+    line = _set(b, "participants.csv", {"participant_id": "C2-001"}, site_code="C1")
+    return "participants.csv", line, "participant_id", "does not start with its site's code C1-"
+
+
+def screening_call_before_its_week_start(b):
+    # Screening week 2 of C1-001 begins on consented_on + 7 days = 2023-01-10.
+    row = b.row("diary.csv", participant_id="C1-001", phase="screening", week="2")
+    row["call_date"] = "2023-01-09"
+    expected = "before screening week 2 began (2023-01-10 = consented_on + 7 days)"
+    return "diary.csv", b.line_of("diary.csv", row), "call_date", expected
+
+
+def adverse_event_before_consent(b):
+    line = _set(b, "adverse_events.csv", {"term": "Nausea"}, onset_on="2023-01-01")
+    return "adverse_events.csv", line, "onset_on", "before the participant's consent"
+
+
+def treatment_stopped_before_randomization(b):
+    line = _set(
+        b,
+        "participants.csv",
+        {"participant_id": "C2-001"},
+        treatment_stopped_on="2023-01-10",
+        treatment_stop_reason="Nausea",
+    )
+    return "participants.csv", line, "treatment_stopped_on", "before randomization"
+
+
+def treatment_stopped_without_a_reason(b):
+    line = _set(
+        b, "participants.csv", {"participant_id": "C2-001"}, treatment_stopped_on="2023-02-01"
+    )
+    return "participants.csv", line, "treatment_stop_reason", "missing value"
+
+
+def treatment_stopped_after_withdrawal(b):
+    match = {"participant_id": "C1-002"}
+    line = _set(
+        b, "participants.csv", match, treatment_stopped_on="2023-02-10", treatment_stop_reason="x"
+    )
+    return "participants.csv", line, "treatment_stopped_on", "after the withdrawal"
+
+
 BAD_PACKAGES = [
+    reached_week_after_withdrawal,
+    date_in_the_year_2571,
+    date_in_the_future,
+    identifier_with_a_slash,
+    site_code_with_a_space,
+    control_character_in_a_term,
+    study_id_of_another_site,
+    screening_call_before_its_week_start,
+    adverse_event_before_consent,
+    treatment_stopped_before_randomization,
+    treatment_stopped_without_a_reason,
+    treatment_stopped_after_withdrawal,
     out_of_range_severity,
     non_numeric_count,
     fractional_count,

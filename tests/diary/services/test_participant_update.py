@@ -70,3 +70,48 @@ def test_a_long_correction_reason_is_kept_whole(trial, ra_c1):
         participant=p, changes={"weight_kg": Decimal("53.0")}, by_user=ra_c1, reason=reason
     )
     assert p.history.order_by("-history_id").first().history_change_reason == reason.strip()
+
+
+def test_a_recorded_no_is_corrected_only_with_a_reason(trial, ra_c1):
+    p = enrol(trial, hypertension=False)
+    with pytest.raises(ReasonRequired, match="hypertension"):
+        participant_update(participant=p, changes={"hypertension": True}, by_user=ra_c1)
+    assert Participant.objects.get(pk=p.pk).hypertension is False
+
+
+def test_an_out_of_date_version_is_refused_with_the_current_values(trial, ra_c1):
+    from diary.errors import StaleRecord
+
+    p = enrol(trial)
+    opened = p.version
+    participant_update(
+        participant=p, changes={"weight_kg": Decimal("60")}, by_user=ra_c1, expected_version=opened
+    )
+    with pytest.raises(StaleRecord) as stale:
+        participant_update(
+            participant=p,
+            changes={"weight_kg": Decimal("61")},
+            by_user=ra_c1,
+            reason="x",
+            expected_version=opened,
+        )
+    assert stale.value.current == {"weight_kg": Decimal("60.0")}
+    assert "weight_kg 60" in stale.value.message
+    assert Participant.objects.get(pk=p.pk).weight_kg == Decimal("60")
+
+
+def test_stopping_the_study_product_keeps_the_participant_in_follow_up(trial, ra_c1):
+    from diary.services.participants import participant_treatment_stop
+
+    p = enrol(trial)
+    Participant.objects.filter(pk=p.pk).update(randomized_on=date(2023, 1, 20), bottle_number=5)
+    participant_treatment_stop(
+        participant=p, stopped_on=date(2023, 2, 1), reason="Nausea", by_user=ra_c1
+    )
+    p.refresh_from_db()
+    assert (p.treatment_stopped_on, p.treatment_stop_reason) == (date(2023, 2, 1), "Nausea")
+    assert p.withdrawn_on is None and p.status == "randomized"
+    with pytest.raises(InvalidValue, match="not randomized"):
+        participant_treatment_stop(
+            participant=enrol(trial), stopped_on=date(2023, 2, 1), reason="x", by_user=ra_c1
+        )

@@ -135,3 +135,32 @@ def test_not_reached_cannot_erase_a_recorded_week(screening_week, ra_c1):
     with pytest.raises(InvalidValue):
         weekly_call_record(diary_week=screening_week, reached=False, by_user=ra_c1)
     assert DiaryWeek.objects.get(pk=screening_week.pk).cramps == 0
+
+
+def test_a_recorded_zero_is_corrected_only_with_a_reason(screening_week, ra_c1):
+    from diary.errors import ReasonRequired
+
+    call_date = screening_week.due_date
+    weekly_call_record(
+        diary_week=screening_week, reached=True, call_date=call_date, cramps=0, by_user=ra_c1
+    )
+    with pytest.raises(ReasonRequired, match="cramps"):
+        weekly_call_record(
+            diary_week=screening_week,
+            reached=True,
+            call_date=call_date,
+            cramps=2,
+            duration_min="1",
+            severity="2",
+            by_user=ra_c1,
+        )
+    screening_week.refresh_from_db()
+    assert screening_week.cramps == 0
+
+
+def test_reached_must_be_yes_or_no(screening_week, ra_c1):
+    with pytest.raises(InvalidValue) as refused:
+        weekly_call_record(diary_week=screening_week, reached=None, cramps=2, by_user=ra_c1)
+    assert refused.value.field == "reached"
+    screening_week.refresh_from_db()
+    assert screening_week.reached is None

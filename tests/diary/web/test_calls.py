@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from diary.models import DiaryWeek
 from diary.services.calls import weekly_call_record
-from tests.diary.web.conftest import make_randomized, week_of
+from tests.diary.web.conftest import make_randomized, signed_in, week_of
 
 CALL = "diary:week_call"
 
@@ -271,3 +271,33 @@ def test_queue_shows_each_part_a_page_at_a_time(ra, trial, site_c1, today):
     assert f"of {due}</span>" in response.content.decode()
     seen = [r.diary_week_id for r in first.object_list] + [r.diary_week_id for r in last]
     assert len(set(seen)) == len(seen)  # pages do not overlap
+
+
+# --- no lost update ----------------------------------------------------------------
+
+
+def test_a_correction_from_a_form_opened_before_another_is_refused_with_the_current_values(
+    ra, recorded, today, coordinator
+):
+    called = today - timedelta(days=12)
+    opened = ra.get(call_url()).context["form"].initial["version"]
+    other = signed_in(coordinator)
+    first = reached(called, cramps="9", duration_min="2.5", severity="5", reason="recount")
+    assert other.post(call_url(), {**first, "version": opened}).status_code == 302
+    second = reached(called, cramps="10", duration_min="2.5", severity="5", reason="recount")
+    response = ra.post(call_url(), {**second, "version": opened})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "changed by someone else" in page and "cramps 9" in page
+    recorded.refresh_from_db()
+    assert recorded.cramps == 9
+
+
+def test_the_same_not_reached_form_sent_twice_records_one_attempt(ra, participant, today):
+    version = ra.get(call_url()).context["form"].initial["version"]
+    values = {"reached": "no", "call_date": today.isoformat(), "version": version}
+    assert ra.post(call_url(), values).status_code == 302
+    again = ra.post(call_url(), values)
+    assert again.status_code == 200
+    assert "changed by someone else" in again.content.decode()
+    assert week_of(participant, "screening", 1).attempts == 1

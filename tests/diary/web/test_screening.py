@@ -199,3 +199,36 @@ def test_consent_left_from_an_earlier_check_does_not_enrol_an_ineligible_candida
     assert response["Location"] == reverse("diary:screening_log")
     assert ScreeningRecord.objects.get().outcome == "meeting_exclusion"
     assert not Participant.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [("screening_id", "S/../../admin"), ("participant_id", "C1/../../admin")],
+)
+def test_an_identifier_no_url_can_hold_is_refused_on_its_field(ra, candidate, today, field, bad):
+    values = {
+        **candidate,
+        "action": "save",
+        "consent": "yes",
+        "participant_id": "C1-001",
+        "consented_on": today.isoformat(),
+        field: bad,
+    }
+    response = ra.post(reverse(URL), values)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not ScreeningRecord.objects.exists() and not Participant.objects.exists()
+    assert ra.get(reverse("diary:participants")).status_code == 200
+
+
+def test_a_study_id_of_another_site_is_refused(ra, candidate, today):
+    values = {
+        **candidate,
+        "action": "save",
+        "consent": "yes",
+        "participant_id": "C2-999",
+        "consented_on": today.isoformat(),
+    }
+    response = ra.post(reverse(URL), values)
+    assert "C1-" in str(response.context["form"].errors["participant_id"])
+    assert not Participant.objects.exists()
