@@ -75,7 +75,7 @@ def form_data(client, obj, **changes) -> dict:
     assert response.status_code == 200
     form = response.context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None:
             continue
