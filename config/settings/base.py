@@ -22,7 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -90,6 +90,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "diary.passwords.VarietyValidator", "OPTIONS": {"min_distinct": 5}},
+    {"NAME": "diary.passwords.NotContainingUsernameValidator"},
+    # Not a check: a password saved through any door revokes the account's API tokens.
+    {"NAME": "diary.passwords.RevokeApiTokensOnChange"},
 ]
 
 # Login lockout (django-axes): after AXES_FAILURE_LIMIT failed logins for one username
@@ -161,7 +165,7 @@ LOGOUT_REDIRECT_URL = "login"
 # The REST API (diary/api, analysis/api): token or session authentication, JSON only.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["diary.api.permissions.HasTrialRole"],
@@ -173,11 +177,19 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "diary.api.errors.api_exception_handler",
     "PAGE_SIZE": 50,
 }
+# API tokens (django-rest-knox): stored as SHA-512 hashes, each valid API_TOKEN_TTL_DAYS.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cramp trials API",
     "DESCRIPTION": (
         "Data capture and reports for a double-blind cramp trial. Authenticate with "
-        "`Authorization: Token <key>` (manage.py drf_create_token USER) or a session."
+        "`Authorization: Token <token>` (manage.py create_api_token USER; tokens expire "
+        "and are revoked when the password changes or the account is deactivated) or a "
+        "session."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

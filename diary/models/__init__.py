@@ -7,7 +7,7 @@ from .exports import ExportDownload, ExportFile, ExportRun
 from .notifications import OutboxMessage
 from .participants import Participant
 from .screening import EligibilityCriterion, ScreeningOutcome, ScreeningRecord, Sex
-from .staff import SiteAssignment
+from .staff import SiteAssignment, StaffAccessChange
 from .trial import Arm, ArmRole, Phase, ProtocolWeek, Site, Trial
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "Sex",
     "Site",
     "SiteAssignment",
+    "StaffAccessChange",
     "Trial",
     "TrialEvent",
 ]
