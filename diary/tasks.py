@@ -9,7 +9,13 @@ from django.utils import timezone
 from diary.exports.formats import FORMATS
 from diary.models import AdverseEvent, EmergencyUnblinding, ExportRun
 from diary.selectors.trial import trial_or_none
-from diary.services.alerts import call_digests_send, sae_alert_send, sae_alerts_pending
+from diary.services.alerts import (
+    call_digests_send,
+    outbox_pending_retry,
+    sae_alert_send,
+    sae_alerts_pending,
+    unblinding_notices_pending,
+)
 from diary.services.exports import export_build, export_run_scheduled, exports_prune
 from diary.services.progress import progress_report_scheduled
 from diary.services.unblinding import emergency_unblinding_notify
@@ -146,12 +152,17 @@ def notify_serious_adverse_event(event_id: int) -> int:
 
 @shared_task(name="diary.sae_alert_sweep", acks_late=True, autoretry_for=RETRIED, max_retries=3)
 def sae_alert_sweep() -> int:
-    """Queue the alert of every serious adverse event not alerted yet (those saved
-    where no alert was queued, or whose alert could not be queued)."""
-    pending = sae_alerts_pending()
-    for event_id in pending:
+    """The catch-up of alerts and notices (every minute): queue the alert of every
+    serious adverse event and the notice of every emergency unblinding never attempted
+    (saved where none was queued, or that could not be queued), and send every pending
+    message that someone can now receive. Returns how many were queued or sent."""
+    events = sae_alerts_pending()
+    for event_id in events:
         notify_serious_adverse_event.delay(event_id)
-    return len(pending)
+    unblindings = unblinding_notices_pending()
+    for unblinding_id in unblindings:
+        notify_emergency_unblinding.delay(unblinding_id)
+    return len(events) + len(unblindings) + outbox_pending_retry()
 
 
 @shared_task(name="diary.prune_exports", acks_late=True, autoretry_for=RETRIED, max_retries=3)

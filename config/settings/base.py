@@ -110,9 +110,17 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# The address is REMOTE_ADDR only: a client-supplied X-Forwarded-For would let an attacker
-# pick a fresh "address" per attempt. Behind one reverse proxy every client shares its
-# address, so the lockout becomes per username.
+# A locked-out password re-entry (diary.services.reauth) answers on its own page.
+AXES_LOCKOUT_CALLABLE = "diary.web.lockout.lockout_response"
+# Fields whose values axes must not keep in its record of failures.
+AXES_SENSITIVE_PARAMETERS = ["unblind-password", "password1", "password2"]
+# The address is the real client's (config.client_ip): REMOTE_ADDR, or behind reverse
+# proxies the entry of their header that the farthest trusted proxy wrote. Without it,
+# every client behind the proxy would share its address and five wrong passwords from
+# anywhere would lock a username out for everyone.
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_HEADER = env("DJANGO_TRUSTED_PROXY_HEADER", default="HTTP_X_FORWARDED_FOR")
 
 # Idle users are logged out: the session expires SESSION_COOKIE_AGE after the last
 # request (every request renews it), and when the browser closes.
