@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from diary.exports.formats import FORMATS
 from diary.models import AdverseEvent, EmergencyUnblinding, ExportRun
+from diary.selectors.schedules import schedule_run_request
 from diary.selectors.trial import trial_or_none
 from diary.services.alerts import (
     call_digests_send,
@@ -44,19 +45,22 @@ EMAIL_RETRIED = (OperationalError, InterfaceError, SMTPException, ConnectionErro
 
 
 def _schedule(task) -> tuple[str, str]:
-    """(schedule name, who ran it now): the periodic task's name travels in the message
-    headers (beat and the admin's "run now" put it there)."""
+    """(schedule name, who ran it now). "Run now" is recorded by the app under the
+    task's id (diary.services.schedules); any other run is the schedule's own, named by
+    beat, which sets periodic_task_name from the periodic task's name over any header
+    stored with it. No user is ever read from the message: a coordinator may store
+    headers on a periodic task, and beat sends them with every run."""
     request = task.request
+    run_now = schedule_run_request(task_id=request.id)
+    if run_now is not None:
+        return run_now.schedule, run_now.requested_by_name or "?"
     headers = getattr(request, "headers", None) or {}
-
-    def header(name):
-        return getattr(request, name, None) or headers.get(name) or ""
-
-    return header("periodic_task_name") or task.name, header("run_now_by")
+    name = getattr(request, "periodic_task_name", None) or headers.get("periodic_task_name")
+    return name or task.name, ""
 
 
 def _period(task, run_now_by: str, period: str) -> str:
-    # "Run now" makes a run of its own (keyed by its message, which a retry keeps).
+    # "Run now" makes a run of its own (keyed by its task id, which a retry keeps).
     return f"run-now:{task.request.id}" if run_now_by else period
 
 

@@ -6,6 +6,7 @@ from .calls import DiaryWeek
 from .exports import ExportDownload, ExportFile, ExportRun
 from .notifications import OutboxMessage
 from .participants import Participant
+from .schedules import ScheduleRunRequest
 from .screening import EligibilityCriterion, ScreeningOutcome, ScreeningRecord, Sex
 from .staff import SiteAssignment, StaffAccessChange
 from .trial import Arm, ArmRole, Phase, ProtocolWeek, Site, Trial
@@ -29,6 +30,7 @@ __all__ = [
     "ProtocolWeek",
     "RandomizationList",
     "Relatedness",
+    "ScheduleRunRequest",
     "ScreeningOutcome",
     "ScreeningRecord",
     "Sex",
