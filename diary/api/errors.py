@@ -5,6 +5,8 @@ Every error body has the same shape: ``{"detail": str, "code": str}`` plus, for 
 ``answers.diuretics``; errors not tied to one field under ``non_field_errors``).
 """
 
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -56,9 +58,22 @@ def _bad_request(detail: str, code: str, errors: dict[str, list[str]]) -> Respon
     )
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
 def api_exception_handler(exc, context):
     """Domain errors -> 400 with field messages (AccessDenied -> 403); DRF and Django
-    errors keep their status with the same body shape."""
+    errors keep their status with the same body shape; a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE -> 413, another malformed request -> 400."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(
+            "The request body is larger than the limit of "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+        )
+    elif isinstance(exc, SuspiciousOperation | BadRequest):
+        exc = exceptions.ParseError(str(exc) or "Bad request.")
     if isinstance(exc, AccessDenied):
         exc = exceptions.PermissionDenied(exc.message)
     elif isinstance(exc, TrialError):
