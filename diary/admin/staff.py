@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils.html import format_html, format_html_join
+from knox.models import AuthToken
 
 from diary.errors import TrialError
 from diary.models import Site, StaffAccessChange
@@ -327,3 +328,36 @@ class StaffAccessChangeAdmin(admin.ModelAdmin):
     @admin.display(description="what changed")
     def what(self, obj):
         return describe_changes(obj)
+
+
+# API tokens: made only by `manage.py create_api_token` (hashed, expiring); here they
+# are listed, and revoked by deleting them. knox's own admin, which makes tokens
+# without expiry, is removed.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("user", "token_key", "created", "expiry")
+    list_filter = ("expiry",)
+    search_fields = ("user__username",)
+    fields = ("user", "token_key", "created", "expiry")
+    readonly_fields = fields
+
+    def _manager(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff and may_manage_staff(request.user)
+
+    def has_module_permission(self, request):
+        return self._manager(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._manager(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self._manager(request)

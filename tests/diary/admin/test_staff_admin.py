@@ -205,3 +205,19 @@ def test_a_coordinator_deactivates_an_account_and_it_is_recorded(coordinator_cli
 def test_other_roles_have_no_account_admin(trial, site_c1):
     user = make_user("unblinded_statistician")
     assert signed_in(user).get(reverse("admin:auth_user_changelist")).status_code == 403
+
+
+def test_coordinators_list_and_revoke_api_tokens_but_cannot_make_one(coordinator_client, alice):
+    from knox.models import AuthToken
+
+    from diary.services.api_tokens import api_token_create
+
+    token, _ = api_token_create(user=alice)
+    listing = coordinator_client.get(reverse("admin:knox_authtoken_changelist"))
+    assert listing.status_code == 200 and "alice" in listing.content.decode()
+    assert coordinator_client.get(reverse("admin:knox_authtoken_add")).status_code == 403
+    response = coordinator_client.post(
+        reverse("admin:knox_authtoken_delete", args=[token.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not AuthToken.objects.exists()
