@@ -202,3 +202,20 @@ def test_add_user_applies_the_password_validators(trial, monkeypatch, password, 
     with pytest.raises(CommandError, match=message):
         _add("jacqueline-k", "--role", "statistician", password=password, monkeypatch=monkeypatch)
     assert not get_user_model().objects.filter(username="jacqueline-k").exists()
+
+
+def test_set_password_checks_records_and_revokes_tokens(trial, monkeypatch):
+    from diary.services.api_tokens import api_token_create
+
+    _add("kim", "--role", "statistician", monkeypatch=monkeypatch)
+    kim = get_user_model().objects.get(username="kim")
+    api_token_create(user=kim)
+    monkeypatch.setenv("NEW_PW", "kimkimkimkim")
+    with pytest.raises(CommandError, match="password: "):
+        call_command("set_password", "kim", "--password-env", "NEW_PW")
+    monkeypatch.setenv("NEW_PW", "another-long-passphrase-9")
+    call_command("set_password", "kim", "--password-env", "NEW_PW", stdout=io.StringIO())
+    kim.refresh_from_db()
+    assert kim.check_password("another-long-passphrase-9")
+    assert not kim.auth_token_set.exists()
+    assert StaffAccessChange.objects.filter(user=kim, kind="password", via="set_password").exists()
