@@ -42,7 +42,7 @@ def convert_drf_tokens(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("diary", "0008_staff_access_changes"),
+        ("diary", "0009_staff_access_changes"),
         ("knox", "0009_extend_authtoken_field"),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0007_call_queue_index'),
+        ('diary', '0008_declarations_version_treatment_stop'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -45,7 +45,7 @@ def close_again(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0009_api_tokens_hashed'),
+        ('diary', '0010_api_tokens_hashed'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0010_pending_outbox_messages'),
+        ('diary', '0011_pending_outbox_messages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
