@@ -62,6 +62,10 @@ class AccessDenied(TrialError):
     pass
 
 
+class PasswordLocked(AccessDenied):
+    """Too many wrong passwords from this address: the re-entry is refused for now."""
+
+
 class ListFrozen(TrialError):
     """The randomization list has been used; it can no longer change."""
 

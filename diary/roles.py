@@ -15,6 +15,16 @@ class Role(models.TextChoices):
 ALL_SITE_ROLES = frozenset({Role.COORDINATOR, Role.STATISTICIAN, Role.UNBLINDED_STATISTICIAN})
 # Roles that may enter or change clinical data.
 DATA_ENTRY_ROLES = frozenset({Role.RESEARCH_ASSISTANT, Role.COORDINATOR})
+# Roles the trial office writes to, so each of their accounts needs an email address:
+# serious adverse event alerts (coordinators, the site's investigators), emergency
+# unblinding notices (coordinators, the unblinded statistician), the overdue-call
+# digest (research assistants) and the progress report (coordinators).
+ALERTED_ROLES = frozenset(
+    {Role.RESEARCH_ASSISTANT, Role.COORDINATOR, Role.INVESTIGATOR, Role.UNBLINDED_STATISTICIAN}
+)
+# Roles that see the allocation: given or taken away only by the operator (manage.py
+# add_user), never by a blinded coordinator in the admin.
+OPERATOR_ONLY_ROLES = frozenset({Role.UNBLINDED_STATISTICIAN})
 
 
 def role_of(user) -> Role | None:

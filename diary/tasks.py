@@ -8,8 +8,15 @@ from django.utils import timezone
 
 from diary.exports.formats import FORMATS
 from diary.models import AdverseEvent, EmergencyUnblinding, ExportRun
+from diary.selectors.schedules import schedule_run_request
 from diary.selectors.trial import trial_or_none
-from diary.services.alerts import call_digests_send, sae_alert_send, sae_alerts_pending
+from diary.services.alerts import (
+    call_digests_send,
+    outbox_pending_retry,
+    sae_alert_send,
+    sae_alerts_pending,
+    unblinding_notices_pending,
+)
 from diary.services.exports import export_build, export_run_scheduled, exports_prune
 from diary.services.progress import progress_report_scheduled
 from diary.services.unblinding import emergency_unblinding_notify
@@ -38,19 +45,22 @@ EMAIL_RETRIED = (OperationalError, InterfaceError, SMTPException, ConnectionErro
 
 
 def _schedule(task) -> tuple[str, str]:
-    """(schedule name, who ran it now): the periodic task's name travels in the message
-    headers (beat and the admin's "run now" put it there)."""
+    """(schedule name, who ran it now). "Run now" is recorded by the app under the
+    task's id (diary.services.schedules); any other run is the schedule's own, named by
+    beat, which sets periodic_task_name from the periodic task's name over any header
+    stored with it. No user is ever read from the message: a coordinator may store
+    headers on a periodic task, and beat sends them with every run."""
     request = task.request
+    run_now = schedule_run_request(task_id=request.id)
+    if run_now is not None:
+        return run_now.schedule, run_now.requested_by_name or "?"
     headers = getattr(request, "headers", None) or {}
-
-    def header(name):
-        return getattr(request, name, None) or headers.get(name) or ""
-
-    return header("periodic_task_name") or task.name, header("run_now_by")
+    name = getattr(request, "periodic_task_name", None) or headers.get("periodic_task_name")
+    return name or task.name, ""
 
 
 def _period(task, run_now_by: str, period: str) -> str:
-    # "Run now" makes a run of its own (keyed by its message, which a retry keeps).
+    # "Run now" makes a run of its own (keyed by its task id, which a retry keeps).
     return f"run-now:{task.request.id}" if run_now_by else period
 
 
@@ -146,12 +156,17 @@ def notify_serious_adverse_event(event_id: int) -> int:
 
 @shared_task(name="diary.sae_alert_sweep", acks_late=True, autoretry_for=RETRIED, max_retries=3)
 def sae_alert_sweep() -> int:
-    """Queue the alert of every serious adverse event not alerted yet (those saved
-    where no alert was queued, or whose alert could not be queued)."""
-    pending = sae_alerts_pending()
-    for event_id in pending:
+    """The catch-up of alerts and notices (every minute): queue the alert of every
+    serious adverse event and the notice of every emergency unblinding never attempted
+    (saved where none was queued, or that could not be queued), and send every pending
+    message that someone can now receive. Returns how many were queued or sent."""
+    events = sae_alerts_pending()
+    for event_id in events:
         notify_serious_adverse_event.delay(event_id)
-    return len(pending)
+    unblindings = unblinding_notices_pending()
+    for unblinding_id in unblindings:
+        notify_emergency_unblinding.delay(unblinding_id)
+    return len(events) + len(unblindings) + outbox_pending_retry()
 
 
 @shared_task(name="diary.prune_exports", acks_late=True, autoretry_for=RETRIED, max_retries=3)

@@ -26,6 +26,8 @@ def make_user(role: str, *sites: Site | str, username: str | None = None):
         site_codes=codes,
         password="a-long-test-password",
         check_password=False,
+        email_required=False,
+        via="tests",
     )
 
 

@@ -22,7 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -36,6 +36,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a cookie or a parameter: a NUL is a 404 or 400, not a 500.
+    "config.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -92,6 +94,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "diary.passwords.VarietyValidator", "OPTIONS": {"min_distinct": 5}},
+    {"NAME": "diary.passwords.NotContainingUsernameValidator"},
+    # Not a check: a password saved through any door revokes the account's API tokens.
+    {"NAME": "diary.passwords.RevokeApiTokensOnChange"},
 ]
 
 # Login lockout (django-axes): after AXES_FAILURE_LIMIT failed logins for one username
@@ -108,9 +114,17 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# The address is REMOTE_ADDR only: a client-supplied X-Forwarded-For would let an attacker
-# pick a fresh "address" per attempt. Behind one reverse proxy every client shares its
-# address, so the lockout becomes per username.
+# A locked-out password re-entry (diary.services.reauth) answers on its own page.
+AXES_LOCKOUT_CALLABLE = "diary.web.lockout.lockout_response"
+# Fields whose values axes must not keep in its record of failures.
+AXES_SENSITIVE_PARAMETERS = ["unblind-password", "password1", "password2"]
+# The address is the real client's (config.client_ip): REMOTE_ADDR, or behind reverse
+# proxies the entry of their header that the farthest trusted proxy wrote. Without it,
+# every client behind the proxy would share its address and five wrong passwords from
+# anywhere would lock a username out for everyone.
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_HEADER = env("DJANGO_TRUSTED_PROXY_HEADER", default="HTTP_X_FORWARDED_FOR")
 
 # Idle users are logged out: the session expires SESSION_COOKIE_AGE after the last
 # request (every request renews it), and when the browser closes.
@@ -163,11 +177,11 @@ LOGOUT_REDIRECT_URL = "login"
 # The REST API (diary/api, analysis/api): token or session authentication, JSON only.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["diary.api.permissions.HasTrialRole"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["diary.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "diary.api.pagination.Pagination",
@@ -175,11 +189,19 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "diary.api.errors.api_exception_handler",
     "PAGE_SIZE": 50,
 }
+# API tokens (django-rest-knox): stored as SHA-512 hashes, each valid API_TOKEN_TTL_DAYS.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cramp trials API",
     "DESCRIPTION": (
         "Data capture and reports for a double-blind cramp trial. Authenticate with "
-        "`Authorization: Token <key>` (manage.py drf_create_token USER) or a session."
+        "`Authorization: Token <token>` (manage.py create_api_token USER; tokens expire "
+        "and are revoked when the password changes or the account is deactivated) or a "
+        "session."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -121,12 +121,24 @@ class ExportDownloadAdmin(ReadOnlyForRoles, admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyForRoles, admin.ModelAdmin):
-    """The emails sent on the trial's behalf (coordinators only)."""
+    """The emails sent on the trial's behalf, and those still pending with the reason
+    (coordinators only)."""
 
-    list_display = ("created_at", "kind", "subject", "recipients", "sent_at")
-    list_filter = ("kind",)
+    list_display = ("created_at", "kind", "status", "subject", "recipients", "sent_at")
+    list_filter = ("status", "kind")
     search_fields = ("key", "subject", "recipients")
-    fields = ("key", "kind", "subject", "recipients", "created_at", "sent_at")
+    fields = (
+        "key",
+        "kind",
+        "status",
+        "subject",
+        "recipients",
+        "pending_reason",
+        "attempts",
+        "created_at",
+        "last_attempt_at",
+        "sent_at",
+    )
     readonly_fields = fields
 
     def _reader(self, request) -> bool:

@@ -1,4 +1,5 @@
-"""Admin for the protocol: trial settings, sites, staff site assignments, criteria.
+"""Admin for the protocol: trial settings, sites, criteria. (Staff and their sites are
+managed on the accounts, diary.admin.staff.)
 
 Arms are deliberately not shown here: their codes and labels stay with the
 unblinded statistician's pages.
@@ -7,7 +8,7 @@ unblinded statistician's pages.
 from django.contrib import admin
 
 from diary.admin.audit import HistoryAdmin
-from diary.models import EligibilityCriterion, Site, SiteAssignment, Trial
+from diary.models import EligibilityCriterion, Site, Trial
 
 
 @admin.register(Trial)
@@ -53,13 +54,6 @@ class SiteAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(SiteAssignment)
-class SiteAssignmentAdmin(admin.ModelAdmin):
-    list_display = ("user", "site")
-    list_filter = ("site",)
-    autocomplete_fields = ("site",)
 
 
 @admin.register(EligibilityCriterion)

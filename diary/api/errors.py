@@ -7,6 +7,8 @@ A 409 for an out-of-date `version` (code ``stale_record``) adds the record's
 ``version`` and ``current`` values.
 """
 
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -79,9 +81,22 @@ def _trial_error(exc: TrialError) -> Response:
     return response
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
 def api_exception_handler(exc, context):
     """Domain errors -> 400 with field messages (AccessDenied -> 403); DRF and Django
-    errors keep their status with the same body shape."""
+    errors keep their status with the same body shape; a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE -> 413, another malformed request -> 400."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(
+            "The request body is larger than the limit of "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+        )
+    elif isinstance(exc, SuspiciousOperation | BadRequest):
+        exc = exceptions.ParseError(str(exc) or "Bad request.")
     if isinstance(exc, AccessDenied):
         exc = exceptions.PermissionDenied(exc.message)
     elif isinstance(exc, TrialError):

@@ -6,8 +6,9 @@ from .calls import DiaryWeek
 from .exports import ExportDownload, ExportFile, ExportRun
 from .notifications import OutboxMessage
 from .participants import Participant
+from .schedules import ScheduleRunRequest
 from .screening import EligibilityCriterion, ScreeningOutcome, ScreeningRecord, Sex
-from .staff import SiteAssignment
+from .staff import SiteAssignment, StaffAccessChange
 from .trial import Arm, ArmRole, Phase, ProtocolWeek, Site, Trial
 
 __all__ = [
@@ -29,11 +30,13 @@ __all__ = [
     "ProtocolWeek",
     "RandomizationList",
     "Relatedness",
+    "ScheduleRunRequest",
     "ScreeningOutcome",
     "ScreeningRecord",
     "Sex",
     "Site",
     "SiteAssignment",
+    "StaffAccessChange",
     "Trial",
     "TrialEvent",
 ]

@@ -1,5 +1,11 @@
 """Verifying a list before it is stored (and whenever the unblinded statistician
-looks at it): bottle numbers, arms, strata, blocks, ratio and spares."""
+looks at it): bottle numbers, arms, strata, blocks, ratio and spares.
+
+What is verified is what is used: bottles are given in bottle-number order within
+each stratum (spares apart, which are given at random as replacements), so every
+declared block must be one run of consecutive bottles in that order. Then the
+bottles given in a stratum are, after each block, exactly in the ratio, whatever
+the numbers of the blocks say."""
 
 import math
 from collections import Counter, defaultdict
@@ -93,6 +99,47 @@ def _check_blocks(rows, ratios: Mapping[str, int], result: Verification) -> None
     result.block_sizes = sorted({len(m) for m in blocks.values() if not any(r.is_spare for r in m)})
 
 
+def _allocation_order(rows) -> dict[str, list[ListRow]]:
+    """{stratum: its bottles in the order they are given}: bottle-number order, spares apart."""
+    order: dict[str, list[ListRow]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: r.bottle_number):
+        if not row.is_spare:
+            order[row.stratum].append(row)
+    return order
+
+
+def _check_allocation_order(rows, ratios: Mapping[str, int], result: Verification) -> None:
+    """Each block must be one run of consecutive bottles in the order they are given,
+    or its balance is not the balance the participants get."""
+    split: set[int] = set()
+    first_bad: tuple[str, list[ListRow]] | None = None
+    for stratum, given in _allocation_order(rows).items():
+        seen: set[int] = set()
+        current = None
+        for row in given:
+            if row.block == current:
+                continue
+            if row.block in seen:
+                split.add(row.block)
+                if first_bad is None:
+                    first_bad = (stratum, given)
+            seen.add(row.block)
+            current = row.block
+    if not split:
+        return
+    stratum, given = first_bad
+    first_block = given[0].block
+    size = sum(1 for row in given if row.block == first_block)
+    arms = Counter(row.arm_code for row in given[:size])
+    name = f"stratum {stratum}" if stratum else "the list"
+    shown = ", ".join(f"{arm}: {arms.get(arm, 0)}" for arm in sorted(ratios))
+    result.errors.append(
+        "Blocks not given as one run of consecutive bottles (bottles are given in "
+        f"bottle-number order within each stratum, spares apart): {_some(sorted(split))}. "
+        f"In that order the first {size} bottles given in {name} are {shown}."
+    )
+
+
 def _check_ratio(result: Verification, ratios: Mapping[str, int]) -> None:
     """Without blocks the ratio is only expected: warn when a stratum is more than
     three binomial standard deviations away from it."""
@@ -139,6 +186,8 @@ def verify(
             name = f"stratum {stratum}" if stratum else "the list"
             result.errors.append(f"No bottle of arm {_some(absent)} in {name}.")
     _check_blocks(rows, ratios, result)
+    if all(r.block is not None for r in rows):
+        _check_allocation_order(rows, ratios, result)
     if not any(r.block is not None for r in rows):
         _check_ratio(result, ratios)
     if any(result.spares.get(a, 0) == 0 for a in ratios):

@@ -19,9 +19,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
+from django.utils import timezone
 
-from diary.models import AdverseEvent, DiaryWeek, Participant, ScreeningRecord, Trial
+from diary.models import (
+    AdverseEvent,
+    DiaryWeek,
+    OutboxMessage,
+    Participant,
+    ScreeningRecord,
+    Trial,
+)
 from diary.selectors.calls import site_calls_due
 
 CALENDAR_WEEKS = 8  # calendar weeks of calls shown, the report's week last
@@ -124,6 +132,15 @@ class SeriousEvent:
 
 
 @dataclass(frozen=True)
+class PendingMessages:
+    """Emails of one kind still waiting for someone to send them to (the outbox)."""
+
+    kind: str
+    count: int
+    oldest: date
+
+
+@dataclass(frozen=True)
 class ProgressReport:
     trial_code: str
     trial_title: str
@@ -138,6 +155,7 @@ class ProgressReport:
     safety: list[Safety]
     completeness: list[Completeness]
     serious_recent: list[SeriousEvent] = field(default_factory=list)
+    pending_messages: list[PendingMessages] = field(default_factory=list)
 
     @property
     def enrolment_total(self) -> Enrolment:
@@ -175,7 +193,25 @@ def progress_report(*, trial: Trial, on_date: date) -> ProgressReport:
         safety=_safety(trial, sites, on_date, since),
         completeness=_completeness(trial, sites, on_date, expected, reached),
         serious_recent=_serious_recent(trial, on_date, since),
+        pending_messages=_pending_messages(),
     )
+
+
+def _pending_messages() -> list[PendingMessages]:
+    """The outbox's pending emails by kind, as they stand when the report is made."""
+    labels = dict(OutboxMessage.Kind.choices)
+    rows = (
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING)
+        .values("kind")
+        .annotate(count=Count("pk"), oldest=Min("created_at"))
+        .order_by("kind")
+    )
+    return [
+        PendingMessages(
+            labels.get(r["kind"], r["kind"]), r["count"], timezone.localdate(r["oldest"])
+        )
+        for r in rows
+    ]
 
 
 def _enrolment(trial: Trial, sites, on_date: date) -> list[Enrolment]:

@@ -5,11 +5,15 @@
   its site. The email names the participant, the site and the event, never an arm
   or a bottle;
 - the daily digest tells each site's research assistants which calls are overdue.
+
+No alert is lost: one with nobody to send it to stays pending, and the catch-up
+schedule (`alerts_catch_up`) sends it once someone can receive it, together with the
+alerts and notices that were never queued.
 """
 
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.db import transaction
@@ -18,14 +22,20 @@ from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from diary.models import AdverseEvent, OutboxMessage, Site, Trial
-from diary.roles import Role
+from diary.models import AdverseEvent, EmergencyUnblinding, ExportRun, OutboxMessage, Site, Trial
 from diary.selectors.calls import site_calls_due
-from diary.services.outbox import addresses, email_message, outbox_send, staff_with_role
+from diary.selectors.recipients import (
+    digest_audience,
+    digest_recipients,
+    sae_alert_audience,
+    sae_alert_recipients,
+)
+from diary.services.outbox import email_message, outbox_expire, outbox_send
 
 logger = logging.getLogger(__name__)
 
 SAE_KEY = "sae-alert:"
+DIGEST_KEY = "call-digest:"
 
 
 # -- serious adverse events ------------------------------------------------------------
@@ -50,38 +60,41 @@ def _enqueue_sae_alert(event_id: int) -> None:
 
 def sae_alert_send(*, event: AdverseEvent) -> list[str]:
     """Email the coordinators and the site's investigators about a serious adverse
-    event, once. Returns the addresses written to now ([] when sent before)."""
+    event, once. Returns the addresses written to now ([] when sent before, or when
+    nobody can receive it yet: then it stays pending)."""
     event = AdverseEvent.objects.select_related("participant__site", "participant__trial").get(
         pk=event.pk
     )
     if not event.serious:
         return []
+    site = event.participant.site
+    subject = (
+        f"[{event.participant.trial.code}] Serious adverse event: "
+        f"{event.participant.participant_id} (site {site.code})"
+    )
 
     def compose():
-        site = event.participant.site
-        to = addresses(
-            staff_with_role(Role.COORDINATOR), staff_with_role(Role.INVESTIGATOR, site=site)
-        )
+        to = sae_alert_recipients(site=site)
         if not to:
             return None
         context = {"event": event, "participant": event.participant, "site": site}
         return email_message(
-            subject=(
-                f"[{event.participant.trial.code}] Serious adverse event: "
-                f"{event.participant.participant_id} (site {site.code})"
-            ),
-            to=to,
-            text=render_to_string("exports/email/sae_alert.txt", context),
+            subject=subject, to=to, text=render_to_string("exports/email/sae_alert.txt", context)
         )
 
     sent = outbox_send(
-        key=f"{SAE_KEY}{event.pk}", kind=OutboxMessage.Kind.SAE_ALERT, compose=compose
+        key=f"{SAE_KEY}{event.pk}",
+        kind=OutboxMessage.Kind.SAE_ALERT,
+        compose=compose,
+        subject=subject,
+        audience=sae_alert_audience(site),
     )
     return sent.recipients.split(", ") if sent else []
 
 
 def sae_alerts_pending() -> list[int]:
-    """Serious adverse events whose alert has not been sent (nor claimed)."""
+    """Serious adverse events whose alert was never attempted (saved where no alert was
+    queued, or whose alert could not be queued)."""
     keys = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.SAE_ALERT).values("key")
     return list(
         AdverseEvent.objects.filter(serious=True)
@@ -101,27 +114,28 @@ def call_digest_send(*, site: Site, on_date: date) -> list[str]:
     queue = site_calls_due(site=site, on_date=on_date)
     if not queue.overdue:
         return []
+    count = len(queue.overdue)
+    subject = (
+        f"[{site.trial.code}] {count} overdue call{'s' if count != 1 else ''} at site "
+        f"{site.code}, {on_date.isoformat()}"
+    )
 
     def compose():
-        to = addresses(staff_with_role(Role.RESEARCH_ASSISTANT, site=site))
+        to = digest_recipients(site=site)
         if not to:
             return None
         rows = [(row, row.days_overdue(on_date)) for row in queue.overdue]
         context = {"site": site, "on_date": on_date, "rows": rows}
         return email_message(
-            subject=(
-                f"[{site.trial.code}] {len(queue.overdue)} overdue "
-                f"call{'s' if len(queue.overdue) != 1 else ''} at site {site.code}, "
-                f"{on_date.isoformat()}"
-            ),
-            to=to,
-            text=render_to_string("exports/email/call_digest.txt", context),
+            subject=subject, to=to, text=render_to_string("exports/email/call_digest.txt", context)
         )
 
     sent = outbox_send(
-        key=f"call-digest:{site.trial_id}:{site.code}:{on_date.isoformat()}",
+        key=f"{DIGEST_KEY}{site.trial_id}:{site.code}:{on_date.isoformat()}",
         kind=OutboxMessage.Kind.CALL_DIGEST,
         compose=compose,
+        subject=subject,
+        audience=digest_audience(site),
     )
     return sent.recipients.split(", ") if sent else []
 
@@ -135,3 +149,85 @@ def call_digests_send(
     if site_codes:
         sites = sites.filter(code__in=list(site_codes))
     return {site.code: call_digest_send(site=site, on_date=on_date) for site in sites}
+
+
+# -- the catch-up: nothing is lost ---------------------------------------------------------
+
+
+def _retry_sae(message: OutboxMessage, today: date) -> bool:
+    event = AdverseEvent.objects.filter(pk=int(message.key.removeprefix(SAE_KEY))).first()
+    if event is None or not event.serious:
+        outbox_expire(message=message, reason="The event is no longer serious.")
+        return False
+    return bool(sae_alert_send(event=event))
+
+
+def _retry_unblinding(message: OutboxMessage, today: date) -> bool:
+    from diary.services.unblinding import UNBLINDING_KEY, emergency_unblinding_notify
+
+    pk = int(message.key.removeprefix(UNBLINDING_KEY))
+    unblinding = EmergencyUnblinding.objects.filter(pk=pk).first()
+    return unblinding is not None and bool(emergency_unblinding_notify(unblinding=unblinding))
+
+
+def _retry_digest(message: OutboxMessage, today: date) -> bool:
+    trial_id, code, day = message.key.removeprefix(DIGEST_KEY).split(":")
+    on_date = date.fromisoformat(day)
+    site = Site.objects.filter(trial_id=int(trial_id), code=code).select_related("trial").first()
+    if site is None or on_date < today:
+        outbox_expire(message=message, reason="The day is over: the next digest replaces it.")
+        return False
+    return bool(call_digest_send(site=site, on_date=on_date))
+
+
+def _retry_progress(message: OutboxMessage, today: date) -> bool:
+    from diary.services.progress import PROGRESS_KEY, progress_report_email
+
+    run = ExportRun.objects.filter(
+        pk=int(message.key.removeprefix(PROGRESS_KEY)), status=ExportRun.Status.DONE
+    ).first()
+    if run is None or not run.files.filter(kind="progress").exists():
+        outbox_expire(message=message, reason="The stored report is gone.")
+        return False
+    return bool(progress_report_email(run=run))
+
+
+RETRY: dict[str, Callable[[OutboxMessage, date], bool]] = {
+    OutboxMessage.Kind.SAE_ALERT: _retry_sae,
+    OutboxMessage.Kind.EMERGENCY_UNBLINDING: _retry_unblinding,
+    OutboxMessage.Kind.CALL_DIGEST: _retry_digest,
+    OutboxMessage.Kind.PROGRESS_REPORT: _retry_progress,
+}
+
+
+def outbox_pending_retry(*, today: date | None = None) -> int:
+    """Try every pending message again; returns how many went out now. One message
+    failing (the mail server) does not stop the others; it stays pending."""
+    today = today or timezone.localdate()
+    sent = 0
+    pending = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).order_by(
+        "created_at", "pk"
+    )
+    for message in pending:
+        retry = RETRY.get(message.kind)
+        if retry is None:
+            continue
+        try:
+            sent += retry(message, today)
+        except Exception:
+            logger.exception("outbox %s: the retry failed; it stays pending", message.key)
+    return sent
+
+
+def unblinding_notices_pending() -> list[int]:
+    """Emergency unblindings whose notice was never attempted."""
+    from diary.services.unblinding import UNBLINDING_KEY
+
+    keys = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.EMERGENCY_UNBLINDING).values("key")
+    return list(
+        EmergencyUnblinding.objects.filter(notified_at__isnull=True)
+        .annotate(notice_key=Concat(Value(UNBLINDING_KEY), Cast("pk", CharField())))
+        .exclude(notice_key__in=keys)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from diary.models import ExportRun, OutboxMessage, Trial
-from diary.roles import Role
+from diary.selectors.recipients import PROGRESS_AUDIENCE, progress_report_recipients
 from diary.services.exports import export_build, scheduled_run
-from diary.services.outbox import addresses, email_message, outbox_send, staff_with_role
+from diary.services.outbox import email_message, outbox_send
+
+PROGRESS_KEY = "progress-report:"
 
 
 def progress_report_scheduled(
@@ -41,18 +43,21 @@ def progress_report_scheduled(
 
 def progress_report_email(*, run: ExportRun) -> list[str]:
     """Email a stored progress report (its HTML as the message) to the coordinators,
-    once per report. Returns the addresses written to now."""
+    once per report (pending while no coordinator has an address). Returns the
+    addresses written to now."""
     stored = run.files.get(kind="progress")
     html = (Path(settings.MEDIA_ROOT) / stored.file.name).read_text()
     on_date = run.parameters["on_date"]
     code = run.trial.code
 
+    subject = f"[{code}] Weekly progress report, {on_date}"
+
     def compose():
-        to = addresses(staff_with_role(Role.COORDINATOR))
+        to = progress_report_recipients()
         if not to:
             return None
         return email_message(
-            subject=f"[{code}] Weekly progress report, {on_date}",
+            subject=subject,
             to=to,
             text=(
                 f"The weekly progress report of the trial {code} on {on_date} is the HTML "
@@ -63,6 +68,10 @@ def progress_report_email(*, run: ExportRun) -> list[str]:
         )
 
     sent = outbox_send(
-        key=f"progress-report:{run.pk}", kind=OutboxMessage.Kind.PROGRESS_REPORT, compose=compose
+        key=f"{PROGRESS_KEY}{run.pk}",
+        kind=OutboxMessage.Kind.PROGRESS_REPORT,
+        compose=compose,
+        subject=subject,
+        audience=PROGRESS_AUDIENCE,
     )
     return sent.recipients.split(", ") if sent else []

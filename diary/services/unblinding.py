@@ -10,28 +10,27 @@ unblinded statistician are told by email (a Celery task), without the arm.
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 
 from diary.crypto import open_arm
 from diary.errors import AccessDenied, InvalidValue, ReasonRequired
-from diary.models import EmergencyUnblinding, ListEntry, Participant, Trial, TrialEvent
+from diary.models import (
+    EmergencyUnblinding,
+    ListEntry,
+    OutboxMessage,
+    Participant,
+    Trial,
+    TrialEvent,
+)
 from diary.roles import Role, is_unblinded, role_of
+from diary.selectors.recipients import EMERGENCY_AUDIENCE, emergency_notice_recipients
 from diary.selectors.scoping import participants_for
 from diary.services.audit import apply_changes
+from diary.services.outbox import email_message, outbox_send
+from diary.services.reauth import password_reentry_check
 
 logger = logging.getLogger(__name__)
-
-NOTIFIED_ROLES = (Role.COORDINATOR, Role.UNBLINDED_STATISTICIAN)
-
-
-def _check_password(user, password: str) -> None:
-    if not password or not user.check_password(password):
-        logger.warning("Unblinding refused: wrong password re-entered by user %s", user.pk)
-        raise AccessDenied("The password is not correct.", field="password")
 
 
 def _reason(reason: str) -> str:
@@ -50,18 +49,24 @@ class EmergencyReveal:
     arm_label: str
 
 
-@transaction.atomic
 def participant_unblind_emergency(
-    *, participant: Participant, reason: str, password: str, by_user
+    *, participant: Participant, reason: str, password: str, by_user, request=None
 ) -> EmergencyReveal:
     """Unblind one participant for their care. Returns the arm for the requester's
-    eyes only; the caller shows it in this response and keeps it nowhere."""
+    eyes only; the caller shows it in this response and keeps it nowhere. The
+    password re-entry counts as a login attempt from the request's client
+    (diary.services.reauth), checked before anything is written."""
     if role_of(by_user) != Role.INVESTIGATOR:
         raise AccessDenied("Only an investigator may request an emergency unblinding.")
     if not participants_for(by_user).filter(pk=participant.pk).exists():
         raise AccessDenied(f"{participant.participant_id} is not at one of your sites.")
     reason = _reason(reason)
-    _check_password(by_user, password)
+    password_reentry_check(user=by_user, password=password, request=request)
+    return _unblind_emergency(participant=participant, reason=reason, by_user=by_user)
+
+
+@transaction.atomic
+def _unblind_emergency(*, participant: Participant, reason: str, by_user) -> EmergencyReveal:
     participant = (
         Participant.objects.select_for_update(of=("self",))
         .select_related("trial")
@@ -107,24 +112,17 @@ def participant_unblind_emergency(
     return EmergencyReveal(unblinding=unblinding, arm_code=arm.code, arm_label=arm.label)
 
 
-def _recipients() -> list[str]:
-    users = get_user_model().objects.filter(
-        is_active=True, groups__name__in=[r.value for r in NOTIFIED_ROLES]
-    )
-    return sorted({u.email for u in users if u.email})
+UNBLINDING_KEY = "emergency-unblinding:"
 
 
-@transaction.atomic
 def emergency_unblinding_notify(*, unblinding: EmergencyUnblinding) -> list[str]:
-    """Email the coordinators and the unblinded statistician (never the arm); once,
-    even when the task is retried. Returns the addresses written to."""
-    unblinding = (
-        EmergencyUnblinding.objects.select_for_update()
-        .select_related("participant__trial", "participant__site", "requested_by")
-        .get(pk=unblinding.pk)
-    )
-    if unblinding.notified_at is not None:
-        return []
+    """Email the coordinators and the unblinded statistician (never the arm), each
+    their own message; once, even when the task is retried (the outbox). With nobody to
+    tell yet the notice stays pending, and the catch-up schedule sends it once someone
+    has an address. Returns the addresses written to now."""
+    unblinding = EmergencyUnblinding.objects.select_related(
+        "participant__trial", "participant__site", "requested_by"
+    ).get(pk=unblinding.pk)
     participant = unblinding.participant
     trial = participant.trial
     subject = f"[{trial.code}] Emergency unblinding of {participant.participant_id}"
@@ -137,15 +135,27 @@ def emergency_unblinding_notify(*, unblinding: EmergencyUnblinding) -> list[str]
         "The allocation was shown to the requesting investigator only. The participant "
         "is flagged as unblinded in the trial's records.\n"
     )
-    recipients = _recipients()
-    send_mass_mail(
-        [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients],
-        fail_silently=False,
-    )
-    unblinding.notified_at = timezone.now()
-    unblinding.notified_to = ", ".join(recipients)
-    unblinding.save(update_fields=["notified_at", "notified_to"])
-    return recipients
+
+    def compose():
+        return [
+            email_message(subject=subject, to=[address], text=body)
+            for address in emergency_notice_recipients()
+        ] or None
+
+    with transaction.atomic():
+        sent = outbox_send(
+            key=f"{UNBLINDING_KEY}{unblinding.pk}",
+            kind=OutboxMessage.Kind.EMERGENCY_UNBLINDING,
+            compose=compose,
+            subject=subject,
+            audience=EMERGENCY_AUDIENCE,
+        )
+        if sent is None:
+            return []
+        EmergencyUnblinding.objects.filter(pk=unblinding.pk).update(
+            notified_at=sent.sent_at, notified_to=sent.recipients
+        )
+    return sent.recipients.split(", ")
 
 
 # ---- the whole trial --------------------------------------------------------------
@@ -200,12 +210,19 @@ def trial_unlock(*, trial: Trial, reason: str, by_user) -> TrialEvent:
     return _event(trial, TrialEvent.Kind.UNLOCK, by_user, reason)
 
 
-@transaction.atomic
-def trial_unblind(*, trial: Trial, password: str, by_user, reason: str = "") -> TrialEvent:
+def trial_unblind(
+    *, trial: Trial, password: str, by_user, reason: str = "", request=None
+) -> TrialEvent:
     """Unblind the whole trial after the database lock; from now on reports may name
-    the arms. Needs the password again; cannot be undone."""
+    the arms. Needs the password again (a login attempt, diary.services.reauth);
+    cannot be undone."""
     _ensure_unblinded_statistician(by_user)
-    _check_password(by_user, password)
+    password_reentry_check(user=by_user, password=password, request=request)
+    return _unblind_trial(trial=trial, by_user=by_user, reason=reason)
+
+
+@transaction.atomic
+def _unblind_trial(*, trial: Trial, by_user, reason: str) -> TrialEvent:
     trial = Trial.objects.select_for_update().get(pk=trial.pk)
     if not trial.is_locked:
         raise InvalidValue("Lock the database before unblinding the trial.")

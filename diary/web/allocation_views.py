@@ -31,6 +31,7 @@ from diary.selectors.allocation import (
     randomized_participants_for,
     trial_events,
 )
+from diary.selectors.recipients import emergency_notice
 from diary.selectors.trial import trial_or_none
 from diary.services.randomization import bottle_replace
 from diary.services.randomization_list import (
@@ -257,8 +258,10 @@ def trial_lock_view(request: HttpRequest) -> HttpResponse:
         form_class, service, done = TRIAL_ACTIONS[action]
         form = forms[action] = form_class(request.POST, prefix=action)
         if form.is_valid():
+            # the password re-entry is limited by client address (diary.services.reauth)
+            extra = {"request": request} if service is trial_unblind else {}
             event = run_service(
-                form, service, trial=trial, by_user=request.user, **form.cleaned_data
+                form, service, trial=trial, by_user=request.user, **form.cleaned_data, **extra
             )
             if event is not None:
                 messages.success(request, done)
@@ -326,13 +329,18 @@ def emergency_unblinding(request: HttpRequest, participant_id: str) -> HttpRespo
             reason=form.cleaned_data["reason"],
             password=form.cleaned_data["password"],
             by_user=request.user,
+            request=request,
         )
         if reveal is not None:
             # Shown in this response only: not stored in the session, not redirected to.
             return render(
                 request,
                 "allocation/emergency_result.html",
-                {"participant": participant, "reveal": reveal},
+                {
+                    "participant": participant,
+                    "reveal": reveal,
+                    "notice": emergency_notice(unblinding=reveal.unblinding),
+                },
             )
     return render(
         request,

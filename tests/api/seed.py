@@ -17,7 +17,6 @@ def main() -> None:
     call_command("migrate", verbosity=0)
 
     from django.core.files.base import ContentFile
-    from rest_framework.authtoken.models import Token
 
     from analysis.models import Report, ReportFile
     from diary.services.adverse_events import adverse_event_record
@@ -55,7 +54,9 @@ def main() -> None:
             content = b'{"report": "stored"}'
             report_file = ReportFile(report=report, kind="json", sha256="0" * 64, size=len(content))
             report_file.file.save(f"itt-report-{report.pk}.json", ContentFile(content))
-    print(Token.objects.create(user=coordinator).key)
+    from diary.services.api_tokens import api_token_create
+
+    print(api_token_create(user=coordinator)[1])
 
 
 if __name__ == "__main__":

@@ -86,3 +86,52 @@ def test_a_client_supplied_forwarded_address_does_not_dodge_the_lock(axes_on, us
         HTTP_X_FORWARDED_FOR="192.0.2.99",
     )
     assert response.status_code == 429
+
+
+# -- behind the reverse proxy: the real client address, from the trusted header only ---
+
+PROXY = "10.9.9.9"  # the hospital's reverse proxy, the only peer the app sees
+
+
+def _via_proxy(client: Client, username: str, password: str, client_addr: str, forged=""):
+    """A login passed on by the proxy, which appends the address it received it from."""
+    forwarded = f"{forged}, {client_addr}" if forged else client_addr
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+@pytest.fixture
+def one_proxy(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+
+def test_failures_from_elsewhere_behind_the_proxy_do_not_lock_out_the_owner(
+    axes_on, one_proxy, user
+):
+    attacker = Client()
+    for _ in range(5):
+        _via_proxy(attacker, "carol", "wrong-password", "203.0.113.66")
+    assert _via_proxy(attacker, "carol", PASSWORD, "203.0.113.66").status_code == 429
+    assert _via_proxy(Client(), "carol", PASSWORD, "198.51.100.5").status_code == 302
+
+
+def test_a_forwarded_address_forged_before_the_proxy_does_not_dodge_the_lock(
+    axes_on, one_proxy, user
+):
+    attacker = Client()
+    for n in range(5):
+        _via_proxy(attacker, "carol", "wrong-password", "203.0.113.66", forged=f"192.0.2.{n}")
+    response = _via_proxy(attacker, "carol", PASSWORD, "203.0.113.66", forged="192.0.2.99")
+    assert response.status_code == 429
+
+
+def test_without_a_trusted_proxy_every_client_behind_it_shares_its_address(axes_on, user):
+    """The default (no proxy configured) never reads the header: safe, but then the
+    proxy's address is everyone's, which the deployment check warns about."""
+    for _ in range(5):
+        _via_proxy(Client(), "carol", "wrong-password", "203.0.113.66")
+    assert _via_proxy(Client(), "carol", PASSWORD, "198.51.100.5").status_code == 429

@@ -32,9 +32,16 @@ def _secrets() -> dict[str, str]:
 
 
 def test_production_settings_pass_check_deploy_without_any_warning():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", **_secrets())
+    env = {**_secrets(), "DJANGO_TRUSTED_PROXY_COUNT": "1"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_when_no_proxy_is_trusted_for_the_client_address():
+    result = _manage("check", "--deploy", **_secrets())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "diary.W004" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize(

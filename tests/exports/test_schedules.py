@@ -20,7 +20,7 @@ DEFAULTS = {
     "Nightly data export (blinded)": ("diary.scheduled_data_export", "0 2 * * *"),
     "Weekly progress report (blinded)": ("diary.weekly_progress_report", "0 7 * * 1"),
     "Daily overdue-call digest": ("diary.overdue_call_digest", "0 7 * * *"),
-    "Serious adverse event alerts (catch-up)": ("diary.sae_alert_sweep", None),
+    "Alerts and notices (catch-up)": ("diary.sae_alert_sweep", None),
     "Remove old exports": ("diary.prune_exports", "30 3 * * *"),
     "Remove old reports": ("analysis.prune_reports", "45 3 * * *"),
 }
@@ -38,7 +38,7 @@ def test_the_default_schedules_are_installed_by_migrate():
         task = tasks[name]
         assert task.enabled and task.task == task_name
         assert _cron(task) == cron
-    sweep = tasks["Serious adverse event alerts (catch-up)"].interval
+    sweep = tasks["Alerts and notices (catch-up)"].interval
     assert (sweep.every, sweep.period) == (1, "minutes")
     nightly = json.loads(tasks["Nightly data export (blinded)"].kwargs)
     assert nightly == {"formats": ["package", "xlsx", "spss", "stata", "codebook"]}

@@ -27,6 +27,8 @@ class Command(BaseCommand):
                 site_codes=site_codes,
                 password=DEMO_PASSWORD,
                 check_password=False,
+                email_required=False,
+                via="demo_users",
             )
             self.stdout.write(f"  {role.value.replace('_', '-'):24} {role.label}")
         self.stdout.write(self.style.SUCCESS(f"Demo accounts ready; password: {DEMO_PASSWORD}"))

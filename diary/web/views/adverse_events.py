@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from diary.models import Phase
 from diary.selectors.calls import diary_week_for_call
+from diary.selectors.recipients import sae_alert_recipients
 from diary.selectors.scoping import adverse_events_for, participants_for
 from diary.services.adverse_events import adverse_event_record, adverse_event_update
 from diary.web.access import data_entry_required
@@ -23,6 +24,21 @@ def _after_call(request, participant_id: str):
     )
 
 
+def _say_who_is_alerted(request, participant) -> None:
+    """A serious event is emailed on commit: say truthfully to whom, or that nobody can
+    be yet (the alert then waits in the outbox)."""
+    to = sae_alert_recipients(site=participant.site)
+    if to:
+        messages.info(request, f"Serious: the alert is emailed to {', '.join(to)}.")
+    else:
+        messages.warning(
+            request,
+            "Serious: nobody can be alerted yet, as no coordinator, nor investigator of site "
+            f"{participant.site.code}, has an email address. The alert waits and is sent as "
+            "soon as one has; tell them yourself now.",
+        )
+
+
 @data_entry_required
 def adverse_event_new(request: HttpRequest, participant_id: str) -> HttpResponse:
     participant = get_object_or_404(participants_for(request.user), participant_id=participant_id)
@@ -38,6 +54,8 @@ def adverse_event_new(request: HttpRequest, participant_id: str) -> HttpResponse
         )
         if form.is_valid():
             messages.success(request, f"Adverse event recorded: {event.term} ({event.onset_on}).")
+            if event.serious:
+                _say_who_is_alerted(request, participant)
             if after is not None:
                 return redirect(
                     "diary:week_saved",
@@ -76,6 +94,8 @@ def adverse_event_edit(request: HttpRequest, participant_id: str, event_id: int)
                 request,
                 f"Adverse event updated ({', '.join(changed)})." if changed else "No change.",
             )
+            if changed and "serious" in changed and form.values().get("serious"):
+                _say_who_is_alerted(request, event.participant)
             return redirect("diary:participant", participant_id)
     return render(
         request,

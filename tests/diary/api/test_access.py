@@ -1,8 +1,9 @@
 """Authentication (token and session), the role gate, and unknown paths."""
 
+import io
+
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
@@ -17,9 +18,10 @@ def test_anonymous_request_is_refused_with_401(trial):
     assert response["WWW-Authenticate"] == "Token"
 
 
-def test_token_from_drf_create_token_authenticates(coordinator):
-    call_command("drf_create_token", coordinator.username)
-    key = Token.objects.get(user=coordinator).key
+def test_token_from_create_api_token_authenticates(coordinator):
+    out = io.StringIO()
+    call_command("create_api_token", coordinator.username, stdout=out, stderr=io.StringIO())
+    key = out.getvalue().strip()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.get("/api/me/")

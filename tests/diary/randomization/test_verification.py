@@ -99,3 +99,84 @@ def test_unblocked_list_far_from_the_ratio_gives_a_warning():
 
 def test_empty_list_is_refused():
     assert verify([], ratios=RATIOS).errors == ["The list is empty."]
+
+
+# -- the order in which bottles are given ---------------------------------------------
+# Bottles are given in bottle-number order within each stratum (spares apart), so the
+# blocks verified must be runs of consecutive bottles in that order.
+
+INTERLEAVED = [
+    ListRow(1, "placebo", 1),
+    ListRow(2, "placebo", 1),
+    ListRow(3, "placebo", 2),
+    ListRow(4, "placebo", 2),
+    ListRow(5, "vitamin_k2", 1),
+    ListRow(6, "vitamin_k2", 1),
+    ListRow(7, "vitamin_k2", 2),
+    ListRow(8, "vitamin_k2", 2),
+]
+
+
+def test_blocks_balanced_out_of_allocation_order_are_refused():
+    """Every block is 2:2, but the first four participants would all get placebo."""
+    result = verify(INTERLEAVED, ratios=RATIOS)
+    assert not result.ok
+    assert result.errors == [
+        "Blocks not given as one run of consecutive bottles (bottles are given in "
+        "bottle-number order within each stratum, spares apart): 1, 2. In that order "
+        "the first 4 bottles given in the list are placebo: 4, vitamin_k2: 0."
+    ]
+
+
+def test_interleaved_strata_keep_each_stratum_in_bottle_order():
+    rows = [
+        ListRow(1, "placebo", 1, "C1"),
+        ListRow(2, "vitamin_k2", 2, "C2"),
+        ListRow(3, "vitamin_k2", 1, "C1"),
+        ListRow(4, "placebo", 2, "C2"),
+        ListRow(5, "placebo", 3, "", True),
+        ListRow(6, "vitamin_k2", 3, "", True),
+    ]
+    assert verify(rows, ratios=RATIOS, strata=["C1", "C2"]).ok
+
+
+def test_a_block_split_within_its_stratum_is_refused():
+    rows = [
+        ListRow(1, "placebo", 1, "C1"),
+        ListRow(2, "vitamin_k2", 2, "C1"),
+        ListRow(3, "vitamin_k2", 1, "C1"),
+        ListRow(4, "placebo", 2, "C1"),
+        ListRow(5, "placebo", 3, "C2"),
+        ListRow(6, "vitamin_k2", 3, "C2"),
+    ]
+    errors = verify(rows, ratios=RATIOS, strata=["C1", "C2"]).errors
+    assert len(errors) == 1 and errors[0].startswith(
+        "Blocks not given as one run of consecutive bottles"
+    )
+    assert "the first 2 bottles given in stratum C1 are placebo: 1, vitamin_k2: 1." in errors[0]
+
+
+def test_the_spares_block_is_not_in_the_allocation_order():
+    """Spares are given at random, not in order: their block may sit anywhere."""
+    rows = [
+        ListRow(1, "placebo", 9, "", True),
+        ListRow(2, "placebo", 1),
+        ListRow(3, "vitamin_k2", 1),
+        ListRow(4, "vitamin_k2", 9, "", True),
+    ]
+    assert verify(rows, ratios=RATIOS).ok
+
+
+def test_generated_lists_are_given_in_the_order_verified():
+    from diary.randomization.design import ListDesign, generate
+
+    design = ListDesign(
+        arms=(("placebo", 1), ("vitamin_k2", 1)),
+        block_sizes=(2, 4, 6),
+        strata=("C1", "C2", "C3"),
+        bottles_per_stratum=40,
+        spares=6,
+    )
+    for seed in range(20):
+        result = verify(generate(design, seed=seed), ratios=RATIOS, strata=design.strata)
+        assert result.ok, result.errors

@@ -234,3 +234,21 @@ def test_another_trial_preset_with_two_to_one_ratio(db):
     assert sum(r.arm_code == "magnesium" for r in main) == 2 * sum(
         r.arm_code == "sham" for r in main
     )
+
+
+def test_import_of_a_list_that_would_give_the_first_four_the_same_arm_is_refused(trial, unblinded):
+    """Each declared block is 2:2, but bottles 1-4 (given first) are all placebo."""
+    content = (
+        b"bottle_number,arm_code,block,stratum,is_spare\n"
+        b"1,placebo,1,,0\n2,placebo,1,,0\n3,placebo,2,,0\n4,placebo,2,,0\n"
+        b"5,vitamin_k2,1,,0\n6,vitamin_k2,1,,0\n7,vitamin_k2,2,,0\n8,vitamin_k2,2,,0\n"
+        b"9,placebo,3,,1\n10,vitamin_k2,3,,1\n"
+    )
+    with pytest.raises(InvalidValue) as info:
+        randomization_list_import(trial=trial, content=content, by_user=unblinded)
+    assert info.value.errors["__all__"] == [
+        "Blocks not given as one run of consecutive bottles (bottles are given in "
+        "bottle-number order within each stratum, spares apart): 1, 2. In that order "
+        "the first 4 bottles given in the list are placebo: 4, vitamin_k2: 0."
+    ]
+    assert not RandomizationList.objects.exists()

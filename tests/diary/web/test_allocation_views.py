@@ -116,6 +116,29 @@ def test_generate_a_list_from_the_page(trial, users):
     assert rlist.sha256 in page
     assert "The stored list matches its fingerprint." in page
     assert str(rlist.seed) in page
+    assert (
+        "The verification checks that order: each block is one run of consecutive bottles "
+        "as they are given" in page
+    )
+
+
+def test_import_of_a_list_balanced_out_of_allocation_order_says_why_on_the_page(trial, users):
+    content = (
+        b"bottle_number,arm_code,block\n"
+        b"1,placebo,1\n2,placebo,1\n3,placebo,2\n4,placebo,2\n"
+        b"5,vitamin_k2,1\n6,vitamin_k2,1\n7,vitamin_k2,2\n8,vitamin_k2,2\n"
+    )
+    client = signed_in(users["unblinded_statistician"])
+    response = client.post(
+        reverse("diary:randomization_list_import"),
+        {"file": SimpleUploadedFile("list.csv", content, content_type="text/csv")},
+    )
+    assert response.status_code == 200
+    assert (
+        "In that order the first 4 bottles given in the list are placebo: 4, vitamin_k2: 0."
+        in response.content.decode()
+    )
+    assert not RandomizationList.objects.exists()
 
 
 def test_generate_with_a_bad_block_size_shows_the_error(trial, users):
