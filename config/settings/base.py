@@ -183,7 +183,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["diary.api.permissions.HasTrialRole"],
     "DEFAULT_PARSER_CLASSES": ["diary.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["diary.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "diary.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "diary.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "diary.api.errors.api_exception_handler",
@@ -206,6 +206,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # A PATCH names the `version` it is based on: its schema keeps required fields.
+    "COMPONENT_SPLIT_PATCH": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -7,6 +7,10 @@ from rest_framework import serializers
 
 from diary.declarations import EARLIEST_DATE, LATEST_DATE
 
+# The calendar as a pattern: OpenAPI has no bounds for a date, so the schema states
+# the years a date may have, and `format: date` that it exists.
+DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
+
 
 class TrialDateField(serializers.DateField):
     """A date within the trial's calendar (1900-01-01 to 2100-12-31), as entry and
@@ -57,4 +61,14 @@ class DeclaredDecimalFieldExtension(OpenApiSerializerFieldExtension):
             schema["minimum"] = float(field.min_value)
         if field.max_value is not None:
             schema["maximum"] = float(field.max_value)
+        return schema
+
+
+class TrialDateFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = TrialDateField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = {"type": "string", "format": "date"}
+        if direction == "request":
+            schema["pattern"] = DATE_PATTERN
         return schema

@@ -3,8 +3,10 @@ never widen it."""
 
 import django_filters as filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 from diary.models import (
     AdverseEvent,
@@ -18,6 +20,48 @@ from diary.models import (
 )
 
 SMALL_INT_MAX = 32767
+TRUE, FALSE = ("true", "True", "1"), ("false", "False", "0")
+
+
+def strict_query(request, names) -> None:
+    """A query parameter the API documents is given once, with a value: a repeated
+    or empty one is a 400 naming it (not silently ignored)."""
+    errors = {}
+    for name in names:
+        values = request.query_params.getlist(name)
+        if len(values) > 1:
+            errors[name] = ["Give this parameter once."]
+        elif values and not values[0].strip():
+            errors[name] = ["Give a value, or leave the parameter out."]
+    if errors:
+        raise ValidationError(errors)
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, refusing repeated and empty filter parameters."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            strict_query(request, filterset_class.base_filters)
+        return super().filter_queryset(request, queryset, view)
+
+
+class StrictBooleanField(forms.Field):
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in TRUE:
+            return True
+        if value in FALSE:
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+
+class BooleanFilter(filters.BooleanFilter):
+    """true or false; anything else is a 400 (not taken as "no filter")."""
+
+    field_class = StrictBooleanField
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -25,10 +69,15 @@ class IntegerFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": SMALL_INT_MAX})
+class WeekFilter(IntegerFilter):
+    pass
+
+
 class ScreeningFilter(filters.FilterSet):
     site = filters.CharFilter(field_name="site__code", help_text="Site code.")
     outcome = filters.ChoiceFilter(choices=ScreeningOutcome.choices)
-    eligible = filters.BooleanFilter()
+    eligible = BooleanFilter()
     screened_from = filters.DateFilter(field_name="screened_on", lookup_expr="gte")
     screened_to = filters.DateFilter(field_name="screened_on", lookup_expr="lte")
 
@@ -39,8 +88,8 @@ class ScreeningFilter(filters.FilterSet):
 
 class ParticipantFilter(filters.FilterSet):
     site = filters.CharFilter(field_name="site__code", help_text="Site code.")
-    randomized = filters.BooleanFilter(field_name="randomized_on", method="filter_has_date")
-    withdrawn = filters.BooleanFilter(field_name="withdrawn_on", method="filter_has_date")
+    randomized = BooleanFilter(field_name="randomized_on", method="filter_has_date")
+    withdrawn = BooleanFilter(field_name="withdrawn_on", method="filter_has_date")
 
     class Meta:
         model = Participant
@@ -56,11 +105,11 @@ class DiaryWeekFilter(filters.FilterSet):
     )
     site = filters.CharFilter(field_name="participant__site__code", help_text="Site code.")
     phase = filters.ChoiceFilter(field_name="protocol_week__phase", choices=Phase.choices)
-    week = IntegerFilter(field_name="protocol_week__week", min_value=1, max_value=SMALL_INT_MAX)
+    week = WeekFilter(field_name="protocol_week__week", min_value=1, max_value=SMALL_INT_MAX)
     due_on = filters.DateFilter(field_name="due_date")
     due_from = filters.DateFilter(field_name="due_date", lookup_expr="gte")
     due_to = filters.DateFilter(field_name="due_date", lookup_expr="lte")
-    recorded = filters.BooleanFilter(
+    recorded = BooleanFilter(
         method="filter_recorded", help_text="Whether the week's values are recorded."
     )
 
@@ -77,7 +126,7 @@ class AdverseEventFilter(filters.FilterSet):
         field_name="participant__participant_id", help_text="Participant id."
     )
     site = filters.CharFilter(field_name="participant__site__code", help_text="Site code.")
-    serious = filters.BooleanFilter()
+    serious = BooleanFilter()
     grade = filters.ChoiceFilter(choices=Grade.choices)
     relatedness = filters.ChoiceFilter(choices=Relatedness.choices)
     onset_from = filters.DateFilter(field_name="onset_on", lookup_expr="gte")

@@ -1,8 +1,30 @@
-"""Page-numbered lists: ?page=N, ?page_size=M (up to 500)."""
+"""Page-numbered lists: ?page=N, ?page_size=M (1 to 500)."""
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        """The page size asked for; a repeated, empty or non-positive one is a 400
+        (not silently the default)."""
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        if len(values) > 1 or not values[0].isdigit() or int(values[0]) < 1:
+            raise ValidationError(
+                {self.page_size_query_param: [f"Give one number from 1 to {self.max_page_size}."]}
+            )
+        return min(int(values[0]), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters

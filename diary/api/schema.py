@@ -32,6 +32,15 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        if body and getattr(self._request_proxy(), "serializers", None) is not None:
+            body["required"] = True  # every shape of the request has required fields
+        return body
+
+    def _request_proxy(self):
+        return force_instance(self.get_request_serializer())
+
     def _request_fields(self) -> set[str]:
         serializer = force_instance(self.get_request_serializer())
         shapes = getattr(serializer, "serializers", None)

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from diary.api import filters
 from diary.api import serializers as s
+from diary.api.filters import strict_query
 from diary.api.permissions import EntersData
 from diary.api.versions import VersionedMixin, expected_version
 from diary.declarations import IDENTIFIER
@@ -291,7 +292,11 @@ class CallsDueView(ListAPIView):
     filter_backends: list = []
 
     def list(self, request, *args, **kwargs):
-        query = s.CallsDueQuerySerializer(data=request.query_params)
+        names = s.CallsDueQuerySerializer().fields
+        strict_query(request, names)
+        query = s.CallsDueQuerySerializer(
+            data={k: request.query_params[k] for k in names if k in request.query_params}
+        )
         query.is_valid(raise_exception=True)
         wanted = query.validated_data
         queue = calls_due(user=request.user, on_date=wanted.get("on") or timezone.localdate())

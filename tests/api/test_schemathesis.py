@@ -129,7 +129,7 @@ def test_api_has_no_server_error_and_conforms_to_its_schema(server):
         "--header",
         f"Authorization: Token {token}",
         "--checks",
-        "not_a_server_error,response_schema_conformance",
+        "all",
         "--phases",
         "coverage,fuzzing,stateful",
         "--max-examples",

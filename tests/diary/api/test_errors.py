@@ -1,6 +1,7 @@
 """The one exception handler: domain errors to 400 with field messages, AccessDenied
 to 403, Django errors in the same shape."""
 
+import pytest
 from django.core.exceptions import ValidationError
 from rest_framework import exceptions
 
@@ -79,3 +80,30 @@ def test_flatten_handles_lists_of_objects():
 
 def test_unexpected_exceptions_are_not_swallowed():
     assert handle(RuntimeError("bug")) is None
+
+
+# -- a query parameter the schema documents is checked, never silently ignored ----------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/participants/?withdrawn=null",
+        "/api/participants/?withdrawn=true&withdrawn=false",
+        "/api/screenings/?screened_to=",
+        "/api/sites/?page_size=null&page_size=null",
+        "/api/sites/?page_size=0",
+        "/api/calls-due/?status=",
+        "/api/adverse-events/?serious=maybe",
+    ],
+)
+def test_a_bad_query_parameter_is_a_400_naming_it(trial, coordinator, query):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(coordinator)
+    response = client.get(query)
+    assert response.status_code == 400, response.content
+    name = query.split("?")[1].split("=")[0]
+    assert name in response.json()["errors"]
