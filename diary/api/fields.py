@@ -6,6 +6,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from diary.declarations import EARLIEST_DATE, LATEST_DATE
+from diary.declarations.base import TEXT_PATTERN, control_characters
 
 # The calendar as a pattern: OpenAPI has no bounds for a date, so the schema states
 # the years a date may have, and `format: date` that it exists.
@@ -71,4 +72,30 @@ class TrialDateFieldExtension(OpenApiSerializerFieldExtension):
         schema = {"type": "string", "format": "date"}
         if direction == "request":
             schema["pattern"] = DATE_PATTERN
+        return schema
+
+
+class TextField(serializers.CharField):
+    """Free text without the control characters no clinical text may hold (only tab
+    and line breaks); the schema states it as a pattern."""
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        bad = control_characters(text)
+        if bad:
+            codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in bad}))
+            raise serializers.ValidationError(
+                f"Remove the control characters ({codes}); only tabs and line breaks are allowed."
+            )
+        return text
+
+
+class TextFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = TextField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["pattern"] = TEXT_PATTERN
         return schema

@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
+from diary.declarations import IDENTIFIER
 from diary.models import (
     AdverseEvent,
     DiaryWeek,
@@ -64,6 +65,17 @@ class BooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+@extend_schema_field({"type": "string", "pattern": f"^{IDENTIFIER}$"})
+class IdentifierFilter(filters.CharFilter):
+    """A site code or participant id, in the declared format (anything else is a 400)."""
+
+    field_class = forms.RegexField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("regex", f"^{IDENTIFIER}$")
+        super().__init__(*args, **kwargs)
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(filters.NumberFilter):
     field_class = forms.IntegerField
@@ -75,7 +87,7 @@ class WeekFilter(IntegerFilter):
 
 
 class ScreeningFilter(filters.FilterSet):
-    site = filters.CharFilter(field_name="site__code", help_text="Site code.")
+    site = IdentifierFilter(field_name="site__code", help_text="Site code.")
     outcome = filters.ChoiceFilter(choices=ScreeningOutcome.choices)
     eligible = BooleanFilter()
     screened_from = filters.DateFilter(field_name="screened_on", lookup_expr="gte")
@@ -87,7 +99,7 @@ class ScreeningFilter(filters.FilterSet):
 
 
 class ParticipantFilter(filters.FilterSet):
-    site = filters.CharFilter(field_name="site__code", help_text="Site code.")
+    site = IdentifierFilter(field_name="site__code", help_text="Site code.")
     randomized = BooleanFilter(field_name="randomized_on", method="filter_has_date")
     withdrawn = BooleanFilter(field_name="withdrawn_on", method="filter_has_date")
 
@@ -100,10 +112,10 @@ class ParticipantFilter(filters.FilterSet):
 
 
 class DiaryWeekFilter(filters.FilterSet):
-    participant = filters.CharFilter(
+    participant = IdentifierFilter(
         field_name="participant__participant_id", help_text="Participant id."
     )
-    site = filters.CharFilter(field_name="participant__site__code", help_text="Site code.")
+    site = IdentifierFilter(field_name="participant__site__code", help_text="Site code.")
     phase = filters.ChoiceFilter(field_name="protocol_week__phase", choices=Phase.choices)
     week = WeekFilter(field_name="protocol_week__week", min_value=1, max_value=SMALL_INT_MAX)
     due_on = filters.DateFilter(field_name="due_date")
@@ -122,10 +134,10 @@ class DiaryWeekFilter(filters.FilterSet):
 
 
 class AdverseEventFilter(filters.FilterSet):
-    participant = filters.CharFilter(
+    participant = IdentifierFilter(
         field_name="participant__participant_id", help_text="Participant id."
     )
-    site = filters.CharFilter(field_name="participant__site__code", help_text="Site code.")
+    site = IdentifierFilter(field_name="participant__site__code", help_text="Site code.")
     serious = BooleanFilter()
     grade = filters.ChoiceFilter(choices=Grade.choices)
     relatedness = filters.ChoiceFilter(choices=Relatedness.choices)

@@ -9,16 +9,16 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
     def get_page_size(self, request):
-        """The page size asked for; a repeated, empty or non-positive one is a 400
-        (not silently the default)."""
+        """The page size asked for; a repeated, empty or out-of-range one is a 400
+        (not silently the default or the maximum)."""
         values = request.query_params.getlist(self.page_size_query_param)
         if not values:
             return self.page_size
-        if len(values) > 1 or not values[0].isdigit() or int(values[0]) < 1:
+        if len(values) > 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [f"Give one number from 1 to {self.max_page_size}."]}
             )
-        return min(int(values[0]), self.max_page_size)
+        return int(values[0])
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -55,6 +55,14 @@ class AutoSchema(SpectacularAutoSchema):
         statuses = dict(ERROR_STATUSES)
         if self.method in ("POST", "PATCH", "PUT") and "version" in self._request_fields():
             statuses.update(WRITE_STATUSES)
+        # The web server (gunicorn) refuses a request line longer than it accepts.
+        responses.setdefault(
+            "414",
+            {
+                "description": "The request line is longer than the server accepts.",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+        )
         for code, description in statuses.items():
             if code not in responses:
                 response = self._get_response_for_code(

@@ -13,7 +13,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
-from diary.api.fields import TrialDateField
+from diary.api.fields import TextField, TrialDateField
 from diary.declarations import (
     ADVERSE_EVENT,
     DIARY_WEEK,
@@ -53,7 +53,7 @@ CALL_STATUSES = [("overdue", "Overdue"), ("due", "Due"), ("coming_up", "Coming u
 
 
 def reason_field(help_text: str) -> serializers.CharField:
-    return serializers.CharField(
+    return TextField(
         required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, help_text=help_text
     )
 
@@ -201,7 +201,7 @@ class ScreeningCreateSerializer(serializers.Serializer):
     )
     consent_form_version = PARTICIPANT["consent_form_version"].serializer_field()
     phone = PARTICIPANT["phone"].serializer_field()
-    declined_reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    declined_reason = TextField(max_length=300, required=False, allow_blank=True)
 
 
 # --- participants ------------------------------------------------------------------
@@ -303,13 +303,13 @@ class BottleSerializer(serializers.Serializer):
 
 class BottleReplaceSerializer(serializers.Serializer):
     version = version_field()
-    reason = serializers.CharField(max_length=300, help_text="Why: bottle lost, damaged...")
+    reason = TextField(max_length=300, help_text="Why: bottle lost, damaged...")
 
 
 class WithdrawSerializer(serializers.Serializer):
     version = version_field()
     withdrawn_on = PARTICIPANT["withdrawn_on"].serializer_field(required=True, allow_null=False)
-    withdrawal_reason = serializers.CharField(max_length=300)
+    withdrawal_reason = TextField(max_length=300)
 
 
 class TreatmentStopSerializer(serializers.Serializer):
@@ -319,7 +319,7 @@ class TreatmentStopSerializer(serializers.Serializer):
     treatment_stopped_on = PARTICIPANT["treatment_stopped_on"].serializer_field(
         required=True, allow_null=False
     )
-    treatment_stop_reason = serializers.CharField(max_length=300)
+    treatment_stop_reason = TextField(max_length=300)
 
 
 # --- diary weeks and the weekly call -------------------------------------------------
@@ -397,6 +397,12 @@ class WeeklyCallSerializer(serializers.Serializer):
     severity = _week_value("severity")
     capsules_missed = _week_value("capsules_missed")
     reason = reason_field("Why recorded values are corrected (required for corrections).")
+
+    def to_internal_value(self, data):
+        # The schema's shapes allow "" (as null) where a value must be empty.
+        if isinstance(data, dict):
+            data = {k: (None if v == "" and k in WEEK_VALUES else v) for k, v in data.items()}
+        return super().to_internal_value(data)
 
 
 class _CallShape(serializers.Serializer):

@@ -21,7 +21,6 @@ Kinds: text, identifier, int, decimal, date, bool, enum.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -54,20 +53,35 @@ SMALLINT_MAX = 32767
 INT_MAX = 2147483647
 
 
+# Code points no clinical text may hold: control characters other than tab and
+# line breaks (XML, XLSX and SPSS cannot hold most of them; a vertical tab is what a
+# word processor's Shift+Enter pastes), lone surrogates, and the code points that
+# are not characters.
+FORBIDDEN_RANGES = (
+    (0x00, 0x08),
+    (0x0B, 0x0C),
+    (0x0E, 0x1F),
+    (0x7F, 0x9F),
+    (0xD800, 0xDFFF),
+    (0xFDD0, 0xFDEF),
+    *((plane + 0xFFFE, plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000)),
+)
+
+
+def _escape(code: int) -> str:
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+FORBIDDEN = re.compile(
+    "[" + "".join(f"{_escape(low)}-{_escape(high)}" for low, high in FORBIDDEN_RANGES) + "]"
+)
+# The same rule as a pattern for the API's schema: text without those code points.
+TEXT_PATTERN = "^[^" + FORBIDDEN.pattern[1:-1] + "]*$"
+
+
 def control_characters(text: str) -> list[str]:
-    """The characters of `text` that no clinical text may hold: control characters
-    other than tab and line breaks (XML, XLSX and SPSS cannot hold most of them; a
-    vertical tab is what a word processor's Shift+Enter pastes), and the code points
-    that are not characters."""
-    bad = []
-    for char in text:
-        if char in "\t\n\r":
-            continue
-        code = ord(char)
-        noncharacter = 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
-        if unicodedata.category(char) in ("Cc", "Cs") or noncharacter:
-            bad.append(char)
-    return bad
+    """The characters of `text` that no clinical text may hold (FORBIDDEN_RANGES)."""
+    return FORBIDDEN.findall(text)
 
 
 def _show(text: str) -> str:
@@ -372,7 +386,7 @@ class Value:
         pattern, max length, choices, multipleOf for decimals)."""
         from rest_framework import serializers
 
-        from diary.api.fields import DeclaredDecimalField, TrialDateField
+        from diary.api.fields import DeclaredDecimalField, TextField, TrialDateField
 
         options: dict = {"help_text": self.help or self.label}
         if not self.required:
@@ -387,7 +401,7 @@ class Value:
                 return serializers.RegexField(
                     f"^{self.pattern}$", max_length=self.max_length, **options
                 )
-            return serializers.CharField(max_length=self.max_length, **options)
+            return TextField(max_length=self.max_length, **options)
         if kind == "enum":
             return serializers.ChoiceField(choices=self.choices.choices, **options)
         if kind == "bool":
