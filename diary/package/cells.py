@@ -1,10 +1,12 @@
 """Reading one cell: empty means missing; otherwise the value must parse as its
-column's kind, within the column's limits."""
+column's kind, within the column's limits. Text loses the apostrophe put before text
+that a spreadsheet would run (diary.package.formulas)."""
 
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from diary.package.formulas import csv_text_read
 from diary.package.schema import Column
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -74,6 +76,8 @@ def parse_cell(column: Column, text: str):
             raise CellError("missing value")
         return None
     kind = column.kind
+    if kind in ("text", "code", "enum"):
+        text = csv_text_read(text)
     if kind == "text" or kind == "code":
         if column.max_length and len(text) > column.max_length:
             raise CellError(f"longer than {column.max_length} characters")
