@@ -4,9 +4,14 @@ Cells keep their types: numbers as numbers, dates as dates (yyyy-mm-dd), flags a
 0/1 as in the package, a missing value as an empty cell, and text always as text,
 never a formula (`sheet_row`, which the analysis report's workbook uses too). Each
 table's header row is frozen and filterable.
+
+Text keeps every character, also those XML cannot hold (a vertical tab pasted from
+Word, stored before entry refused it): the workbook format writes them as _xHHHH_,
+which Excel and LibreOffice read back as the character (`xlsx_text`).
 """
 
 import io
+import re
 from datetime import datetime
 
 import pandas as pd
@@ -23,6 +28,18 @@ CODEBOOK_SHEET = "codebook"
 DATE_FORMAT = "yyyy-mm-dd"
 FIXED_TIME = datetime(2000, 1, 1)  # document properties: equal data, equal workbook
 BOLD = Font(bold=True)
+# Characters an XML 1.0 document cannot hold (tab, line feed and carriage return it can).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Text that reads as the workbook format's escape, to be kept literal.
+LOOKS_ESCAPED = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def xlsx_text(text: str) -> str:
+    """Text as a workbook cell holds it: a character XML cannot hold as its escape
+    _xHHHH_ (ST_Xstring of the Office Open XML format), and text that would read as
+    such an escape with its underscore escaped (_x005F_), so that it stays literal."""
+    text = LOOKS_ESCAPED.sub("_x005F_", text)
+    return NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
 def _cell(value, kind: str):
@@ -43,7 +60,7 @@ def sheet_row(sheet, values) -> None:
     """Append a row whose text cells are text: openpyxl would store a string that
     starts with = as a formula, which Excel runs (CWE-1236). Text a spreadsheet
     would run is also marked quoted, so that editing the cell keeps it text."""
-    sheet.append(values)
+    sheet.append([xlsx_text(v) if isinstance(v, str) else v for v in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
@@ -88,7 +105,7 @@ def xlsx_bytes(data: ExportData) -> bytes:
         sheet_row(sheet, [row[key] for key, _ in COLUMNS])
     _widths(sheet, [key for key, _ in COLUMNS])
     book.properties.creator = data.trial_code
-    book.properties.title = f"{data.trial_title} ({data.trial_code})"
+    book.properties.title = xlsx_text(f"{data.trial_title} ({data.trial_code})")
     book.properties.created = FIXED_TIME
     buffer = io.BytesIO()
     book.save(buffer)
