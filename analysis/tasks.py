@@ -7,7 +7,11 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from analysis.models import Report
-from analysis.services.reports import report_build, reports_requeue_stale
+from analysis.services.reports import (
+    report_build,
+    reports_orphans_remove,
+    reports_requeue_stale,
+)
 from analysis.services.retention import reports_prune
 
 
@@ -38,8 +42,10 @@ def prune_reports() -> int:
     name="analysis.requeue_stale_reports", acks_late=True, autoretry_for=(OperationalError,)
 )
 def requeue_stale_reports() -> int:
-    """Queue again reports whose job was lost (e.g. a broker restarted without its queue)."""
+    """Remove what killed report jobs left behind, and queue again reports whose job was
+    lost (e.g. a broker restarted without its queue). Returns the reports queued again."""
     running_for = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 1800)
+    reports_orphans_remove()
     return len(
         reports_requeue_stale(
             queued_for=timedelta(minutes=10), running_for=timedelta(seconds=running_for)

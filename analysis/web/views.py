@@ -1,7 +1,7 @@
 """Report pages: the list, asking for one, following its progress, downloading it.
 Thin: parse, call one service or selector, render."""
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +15,7 @@ from analysis.services.reports import report_file_download, report_request, repo
 from analysis.web.forms import ReportRequestForm
 from diary.errors import TrialError
 from diary.roles import role_of
+from diary.web.downloads import stored_file_response
 from diary.web.errors import run_service
 
 REFRESH_SECONDS = 3
@@ -87,10 +88,6 @@ def report_retry_view(request: HttpRequest, report_id: int) -> HttpResponse:
 @reports_required
 def report_file(request: HttpRequest, report_id: int, file_id: int) -> FileResponse:
     stored = get_object_or_404(report_files_for(request.user), pk=file_id, report_id=report_id)
-    report_file_download(
-        report_file=stored,
-        by_user=request.user,
-        via="web",
-        remote_addr=request.META.get("REMOTE_ADDR"),
+    return stored_file_response(
+        request, stored, via="web", record=partial(report_file_download, report_file=stored)
     )
-    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.name)

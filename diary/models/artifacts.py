@@ -1,8 +1,52 @@
 """What every stored artifact (a data export, a progress report, an analysis report)
-has in common: files kept with their SHA-256 and size, and an audit trail of who
-was given each file, when and how."""
+has in common: a job that builds it (queued, running, done or failed, attempt by
+attempt), files kept with their SHA-256 and size, and an audit trail of who was given
+each file, when and how.
+
+The job's mechanics (claim an attempt, stage the files, attach them, fail, queue
+again) are one implementation for every kind: diary.services.jobs.
+"""
 
 from django.db import models
+
+
+class Job(models.Model):
+    """The job that builds an artifact. Its files exist only once it is done; a format
+    that could not be made is listed in `failed_formats`, the others are kept."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    stage = models.CharField(max_length=120, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the job has started."
+    )
+    error = models.TextField(blank=True)
+    failed_formats = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The formats that could not be made, with why; the others are kept.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def format_failures(self) -> list[tuple[str, str]]:
+        """(format, why) for each format that could not be made."""
+        return sorted(self.failed_formats.items())
 
 
 class StoredFile(models.Model):
