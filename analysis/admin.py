@@ -146,7 +146,7 @@ class ReportAdmin(ReportRolesMixin, admin.ModelAdmin):
         return [
             path("request/", wrap(self.request_view), name="analysis_report_request"),
             path(
-                "<int:report_id>/files/<int:file_id>/",
+                "<slug:report_id>/files/<slug:file_id>/",
                 wrap(self.file_view),
                 name="analysis_report_file",
             ),

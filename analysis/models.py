@@ -100,7 +100,7 @@ class ReportFile(StoredFile):
     file = models.FileField(upload_to=report_file_path, max_length=200)
 
     class Meta:
-        ordering = ["report", "pk"]
+        ordering = ["report", "file"]
         constraints = [
             models.UniqueConstraint(fields=["report", "file"], name="report_file_unique"),
         ]

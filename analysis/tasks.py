@@ -23,7 +23,7 @@ from analysis.services.retention import reports_prune
     retry_backoff=5,
     max_retries=5,
 )
-def generate_itt_report(report_id: int) -> str:
+def generate_itt_report(report_id: str) -> str:
     """Build the report (idempotent: a done report is left alone, a report whose
     earlier job was killed is started again cleanly). Returns its final status."""
     report = Report.objects.filter(pk=report_id).first()

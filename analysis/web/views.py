@@ -57,7 +57,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
 
 
 @reports_required
-def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_detail(request: HttpRequest, report_id: str) -> HttpResponse:
     report = get_object_or_404(
         reports_for(request.user).select_related("requested_by"), pk=report_id
     )
@@ -74,7 +74,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_POST
 @reports_required
-def report_retry_view(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_retry_view(request: HttpRequest, report_id: str) -> HttpResponse:
     report = get_object_or_404(reports_for(request.user), pk=report_id)
     try:
         report_retry(report=report, by_user=request.user)
@@ -86,7 +86,7 @@ def report_retry_view(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @reports_required
-def report_file(request: HttpRequest, report_id: int, file_id: int) -> FileResponse:
+def report_file(request: HttpRequest, report_id: str, file_id: str) -> FileResponse:
     stored = get_object_or_404(report_files_for(request.user), pk=file_id, report_id=report_id)
     return stored_file_response(
         request, stored, via="web", record=partial(report_file_download, report_file=stored)

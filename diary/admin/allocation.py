@@ -10,8 +10,8 @@ superuser without the unblinded role never sees one.
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
+from diary.admin.history import HistoryAdmin
 from diary.crypto import open_arm
 from diary.models import Allocation, EmergencyUnblinding, ListEntry, RandomizationList, TrialEvent
 from diary.roles import is_unblinded
@@ -39,7 +39,7 @@ class UnblindedOnlyMixin(ReadOnlyAdminMixin):
 
 
 @admin.register(RandomizationList)
-class RandomizationListAdmin(UnblindedOnlyMixin, SimpleHistoryAdmin):
+class RandomizationListAdmin(UnblindedOnlyMixin, HistoryAdmin):
     change_list_template = "admin/diary/randomizationlist/change_list.html"
     list_display = ("trial", "source", "method", "sha256", "created_at", "frozen_at")
     fields = (

@@ -3,8 +3,8 @@ kept with the history row."""
 
 from django import forms
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from diary.admin.history import HistoryAdmin
 from diary.selectors.scoping import participants_for
 from diary.services.audit import EMPTY
 
@@ -56,7 +56,7 @@ class AuditedInlineFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class AuditedAdmin(SimpleHistoryAdmin):
+class AuditedAdmin(HistoryAdmin):
     form = AuditedForm
 
     def save_model(self, request, obj, form, change):

@@ -99,7 +99,7 @@ class ExportRunAdmin(ReadOnlyForRoles, admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:run_id>/files/<int:file_id>/",
+                "<slug:run_id>/files/<slug:file_id>/",
                 self.admin_site.admin_view(self.file_view),
                 name="diary_exportrun_file",
             ),

@@ -5,13 +5,13 @@ unblinded statistician's pages.
 """
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from diary.admin.history import HistoryAdmin
 from diary.models import EligibilityCriterion, Site, SiteAssignment, Trial
 
 
 @admin.register(Trial)
-class TrialAdmin(SimpleHistoryAdmin):
+class TrialAdmin(HistoryAdmin):
     list_display = ("code", "title", "screening_weeks", "intervention_weeks", "locked_at")
     readonly_fields = ("code", "screening_weeks", "intervention_weeks", "locked_at", "unblinded_at")
     fields = (
@@ -35,7 +35,7 @@ class TrialAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(SimpleHistoryAdmin):
+class SiteAdmin(HistoryAdmin):
     list_display = ("code", "name", "target_enrolment")
     search_fields = ("code", "name")
 

@@ -135,7 +135,7 @@ class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"files/(?P<file_id>\d+)",
+        url_path=r"files/(?P<file_id>[0-9a-z]+)",
         renderer_classes=[JSONRenderer, FileRenderer],
         filter_backends=[],
         pagination_class=None,

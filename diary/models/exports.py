@@ -105,7 +105,7 @@ class ExportFile(StoredFile):
     file = models.FileField(upload_to=export_file_path, max_length=200)
 
     class Meta:
-        ordering = ["run", "pk"]
+        ordering = ["run", "file"]
         constraints = [
             models.UniqueConstraint(fields=["run", "file"], name="export_file_unique"),
         ]

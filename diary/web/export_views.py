@@ -57,7 +57,7 @@ def export_new(request: HttpRequest) -> HttpResponse:
 
 
 @exports_required
-def export_file(request: HttpRequest, run_id: int, file_id: int) -> FileResponse:
+def export_file(request: HttpRequest, run_id: str, file_id: str) -> FileResponse:
     stored = get_object_or_404(export_files_for(request.user), pk=file_id, run_id=run_id)
     return stored_file_response(
         request, stored, via="web", record=partial(export_file_download, export_file=stored)
