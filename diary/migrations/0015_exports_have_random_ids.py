@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0009_export_runs_share_the_job_fields'),
+        ('diary', '0014_export_runs_share_the_job_fields'),
     ]
 
     operations = [

@@ -35,7 +35,7 @@ def uninstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("diary", "0007_call_queue_index"),
+        ("diary", "0012_schedule_run_requests"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

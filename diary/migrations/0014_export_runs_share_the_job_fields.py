@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0008_requeue_stale_exports_schedule'),
+        ('diary', '0013_requeue_stale_exports_schedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
