@@ -7,8 +7,9 @@ statistician (the staff roles that work with reports) see the reports
 `reports_for` gives them, so unblinded reports stay with the unblinded statistician.
 """
 
+from functools import partial
+
 from django.contrib import admin, messages
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,6 +21,7 @@ from analysis.services.reports import report_file_download, report_request, repo
 from analysis.web.forms import ReportRequestForm
 from diary.errors import TrialError
 from diary.roles import role_of
+from diary.web.downloads import stored_file_response
 from diary.web.errors import add_trial_error
 
 REFRESH_SECONDS = 3
@@ -85,6 +87,7 @@ class ReportAdmin(ReportRolesMixin, admin.ModelAdmin):
         "progress_shown",
         "stage",
         "error",
+        "failed_formats",
         "groups",
         "parameters",
         "requester",
@@ -143,7 +146,7 @@ class ReportAdmin(ReportRolesMixin, admin.ModelAdmin):
         return [
             path("request/", wrap(self.request_view), name="analysis_report_request"),
             path(
-                "<int:report_id>/files/<int:file_id>/",
+                "<slug:report_id>/files/<slug:file_id>/",
                 wrap(self.file_view),
                 name="analysis_report_file",
             ),
@@ -190,13 +193,9 @@ class ReportAdmin(ReportRolesMixin, admin.ModelAdmin):
         if not self._reader(request):
             return redirect("admin:index")
         stored = get_object_or_404(report_files_for(request.user), pk=file_id, report_id=report_id)
-        report_file_download(
-            report_file=stored,
-            by_user=request.user,
-            via="admin",
-            remote_addr=request.META.get("REMOTE_ADDR"),
+        return stored_file_response(
+            request, stored, via="admin", record=partial(report_file_download, report_file=stored)
         )
-        return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.name)
 
 
 @admin.register(ReportDownload)

@@ -1,25 +1,20 @@
 """Stored reports: who asked for what, how far the job has got, and the files it made.
 
-A report's files exist only once the whole job has succeeded: they are attached and
-the report marked done in one transaction (see analysis.services.reports).
+A report's files exist only once its job has succeeded: they are attached and the
+report marked done in one transaction (the job mechanism shared with the exports,
+diary.services.jobs; the report's own work is in analysis.services.reports).
 """
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from diary.models.artifacts import FileDownload, StoredFile
+from diary.models.artifacts import FileDownload, Job, StoredFile
 
 
-class Report(models.Model):
+class Report(Job):
     class Kind(models.TextChoices):
         ITT = "itt", "Intention-to-treat analysis"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
 
     trial = models.ForeignKey("diary.Trial", on_delete=models.PROTECT, related_name="reports")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ITT)
@@ -49,18 +44,8 @@ class Report(models.Model):
         blank=True,
         help_text="The board's request (meeting, letter or reference) for an unblinded report.",
     )
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
-    stage = models.CharField(max_length=120, blank=True)
-    attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="How many times the job has started on this report."
-    )
     data_sha256 = models.CharField(max_length=64, blank=True)
     code_version = models.CharField(max_length=80, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -95,10 +80,6 @@ class Report(models.Model):
     def requester(self) -> str:
         return self.requested_by.get_username() if self.requested_by else self.requested_by_name
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
 
 def report_file_path(instance: "ReportFile", filename: str) -> str:
     return f"reports/{instance.report_id}/{filename}"
@@ -119,7 +100,7 @@ class ReportFile(StoredFile):
     file = models.FileField(upload_to=report_file_path, max_length=200)
 
     class Meta:
-        ordering = ["report", "pk"]
+        ordering = ["report", "file"]
         constraints = [
             models.UniqueConstraint(fields=["report", "file"], name="report_file_unique"),
         ]

@@ -39,7 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--job", type=int, metavar="REPORT_ID", help=argparse.SUPPRESS)
+    parser.add_argument("--job", metavar="REPORT_ID", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     import django

@@ -1,8 +1,10 @@
 """Celery tasks of the capture app: thin wrappers that take ids and call a service."""
 
+from datetime import timedelta
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -17,8 +19,14 @@ from diary.services.alerts import (
     sae_alerts_pending,
     unblinding_notices_pending,
 )
-from diary.services.exports import export_build, export_run_scheduled, exports_prune
-from diary.services.progress import progress_report_scheduled
+from diary.services.exports import (
+    export_build,
+    export_run_scheduled,
+    exports_orphans_remove,
+    exports_prune,
+    exports_requeue_stale,
+)
+from diary.services.progress import progress_report_build, progress_report_scheduled
 from diary.services.unblinding import emergency_unblinding_notify
 
 
@@ -113,12 +121,30 @@ def weekly_progress_report(self) -> str:
     retry_backoff=5,
     max_retries=5,
 )
-def build_export(run_id: int) -> str:
-    """Build an export asked for in the web app, the admin or the API (idempotent)."""
+def build_export(run_id) -> str:
+    """Build an export asked for in the web app, the admin or the API, or a stored run
+    queued again after its job was lost (idempotent; a progress report is emailed once)."""
     run = ExportRun.objects.filter(pk=run_id).first()
     if run is None:
         return "missing"
-    return export_build(run=run).status
+    build = progress_report_build if run.kind == ExportRun.Kind.PROGRESS else export_build
+    return build(run=run).status
+
+
+@shared_task(
+    name="diary.requeue_stale_exports", acks_late=True, autoretry_for=RETRIED, max_retries=3
+)
+def requeue_stale_exports() -> int:
+    """Remove what killed export jobs left behind, and queue again the exports and
+    progress reports whose job was lost (e.g. a broker restarted without its queue).
+    Returns the runs queued again."""
+    running_for = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 1800)
+    exports_orphans_remove()
+    return len(
+        exports_requeue_stale(
+            queued_for=timedelta(minutes=10), running_for=timedelta(seconds=running_for)
+        )
+    )
 
 
 @shared_task(

@@ -42,6 +42,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "progress",
             "stage",
             "error",
+            "failed_formats",
             "blinded",
             "imputation",
             "table1_pvalues",

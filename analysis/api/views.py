@@ -1,6 +1,7 @@
 """Report endpoints: thin over analysis.services.reports and analysis.selectors.reports."""
 
-from django.http import FileResponse
+from functools import partial
+
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -20,6 +21,7 @@ from analysis.services.reports import (
     report_retry,
 )
 from diary.api.renderers import FileRenderer
+from diary.web.downloads import stored_file_response
 
 
 class ReportFilter(filters.FilterSet):
@@ -80,7 +82,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"files/(?P<file_id>\d+)",
+        url_path=r"files/(?P<file_id>[0-9a-z]+)",
         renderer_classes=[JSONRenderer, FileRenderer],
         filter_backends=[],
         pagination_class=None,
@@ -90,14 +92,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         report_file = report_files_for(request.user).filter(report=report, pk=file_id).first()
         if report_file is None:
             raise NotFound()
-        report_file_download(
-            report_file=report_file,
-            by_user=request.user,
+        return stored_file_response(
+            request,
+            report_file,
             via="api",
-            remote_addr=request.META.get("REMOTE_ADDR") or None,
+            record=partial(report_file_download, report_file=report_file),
         )
-        try:
-            handle = report_file.file.open("rb")
-        except FileNotFoundError:
-            raise NotFound("The file is no longer stored.") from None
-        return FileResponse(handle, as_attachment=True, filename=report_file.name)

@@ -2,7 +2,8 @@
 
 Each file has a header row and the report's unrounded numbers (empty cell when
 undefined); the files are named after the tables (consort.csv, table1.csv,
-participant_week.csv, ...). The zip is byte-identical for the same report.
+participant_week.csv, ...). Text that a spreadsheet would run gets one leading
+apostrophe, as in the data package. The zip is byte-identical for the same report.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import io
 import zipfile
 
 from analysis.render.tables import flat_tables
+from diary.package.formulas import csv_text
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -42,4 +44,6 @@ def _cell(value) -> str:
         return "1" if value else "0"
     if isinstance(value, float):
         return repr(value + 0.0)
+    if isinstance(value, str):
+        return csv_text(value)
     return str(value)

@@ -1,7 +1,8 @@
 """The report as an Excel workbook: one sheet per table.
 
 Cells keep the unrounded numbers; their number format shows the display
-rounding (2 decimals for outcomes, 3 for p, Table 1 as the paper rounds).
+rounding (2 decimals for outcomes, 3 for p, Table 1 as the paper rounds). Text is
+always written as text, never as a formula (diary.exports.xlsx.sheet_row).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from analysis.render.tables import flat_tables
+from diary.exports.xlsx import sheet_row
 
 
 def render_xlsx(report: dict) -> bytes:
@@ -20,13 +22,13 @@ def render_xlsx(report: dict) -> bytes:
     workbook.properties.creator = "cramp-trials"
     for table in flat_tables(report):
         sheet = workbook.create_sheet(title=table.name[:31])
-        sheet.append([table.title])
+        sheet_row(sheet, [table.title])
         sheet["A1"].font = Font(bold=True)
-        sheet.append(table.columns)
+        sheet_row(sheet, table.columns)
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for values, decimals in zip(table.rows, table.decimals, strict=True):
-            sheet.append(values)
+            sheet_row(sheet, values)
             for cell, digits in zip(sheet[sheet.max_row], decimals, strict=False):
                 if digits is not None and isinstance(cell.value, float):
                     cell.number_format = "0." + "0" * digits if digits else "0"

@@ -1,32 +1,29 @@
 """Report jobs: asking for a report (who may ask for what) and building it.
 
 `report_request` records what was asked and by whom, then queues the job;
-`report_build` does the work: load the trial's data, compute the report, render
-every requested format into a staging folder, then in one transaction move the
-folder into place, attach the files and mark the report done. A job that fails or
-is killed leaves no file attached and can simply run again; a report already done
-is never rebuilt. Progress is written in short transactions of its own, so the web
-app and the admin can show it while the job runs.
+`report_build` does the work: load the trial's data, compute the report and render
+every requested format, then hand the files to the job mechanism shared with the
+exports (diary.services.jobs), which stages them, moves them into place, attaches
+them and marks the report done in one transaction. A format that cannot be rendered
+is listed with the report and the others are kept; a job that fails or is killed
+leaves no file attached and can simply run again; a report already done is never
+rebuilt; a report whose job the broker lost is queued again by a schedule. Progress
+is written in short transactions of its own, so the web app and the admin can show
+it while the job runs.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import os
-import shutil
 import subprocess
 import tomllib
-import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
 from analysis.conventions import DEFAULT_IMPUTATION, IMPUTATIONS
 from analysis.errors import AnalysisError
@@ -40,6 +37,18 @@ from diary.models import Trial
 from diary.roles import Role, role_of
 from diary.selectors.allocation import blinded_group_codes
 from diary.selectors.trial import current_trial
+from diary.services.artifacts import artifact_folder
+from diary.services.jobs import (
+    JobType,
+    Output,
+    Produced,
+    job_build,
+    job_enqueue,
+    job_orphans_remove,
+    job_progress,
+    jobs_requeue_stale,
+    outputs_render,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +59,33 @@ INTERNAL_ERROR = (
     "The report could not be built because of an internal error; the details are in the "
     "job's log. Retry it, or ask the trial's data manager."
 )
-QUEUE_UNAVAILABLE = "The job queue is unavailable, so the report was not started; retry later."
+AREA = "reports"
+
+
+def _task():
+    from analysis.tasks import generate_itt_report
+
+    return generate_itt_report
+
+
+REPORT_JOBS = JobType(
+    model=Report,
+    file_model=ReportFile,
+    owner="report",
+    area=AREA,
+    noun="report",
+    task=_task,
+    internal_error=INTERNAL_ERROR,
+    known_errors=(AnalysisError, TrialError),
+    started=lambda: {"data_sha256": "", "code_version": code_version()},
+    format_names={
+        "json": "the JSON file",
+        "html": "the HTML page",
+        "xlsx": "the Excel workbook",
+        "csv": "the CSV tables",
+        "png": "the figures",
+    },
+)
 
 
 # -- asking for a report ----------------------------------------------------------------
@@ -167,7 +202,7 @@ def report_retry(*, report: Report, by_user) -> Report:
         if refusal:
             raise AccessDenied(refusal)
     Report.objects.filter(pk=report.pk).update(
-        status=Report.Status.QUEUED, progress=0, stage="Queued again", error=""
+        status=Report.Status.QUEUED, progress=0, stage="Queued again", error="", failed_formats={}
     )
     transaction.on_commit(functools.partial(_enqueue, report.pk))
     report.refresh_from_db()
@@ -197,75 +232,37 @@ def _report_create(*, trial: Trial, parameters: dict, **fields) -> Report:
     )
 
 
-def _enqueue(report_id: int) -> None:
-    from analysis.tasks import generate_itt_report
-
-    try:
-        generate_itt_report.delay(report_id)
-    except Exception:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise  # in-process: the job itself failed, and has recorded why
-        logger.exception("could not queue report %s", report_id)
-        Report.objects.filter(pk=report_id, status=Report.Status.QUEUED).update(
-            status=Report.Status.FAILED,
-            stage="Not started",
-            error=QUEUE_UNAVAILABLE,
-            finished_at=timezone.now(),
-        )
+def _enqueue(report_id) -> None:
+    job_enqueue(REPORT_JOBS, report_id)
 
 
-def reports_requeue_stale(*, queued_for: timedelta, running_for: timedelta) -> list[int]:
+def reports_requeue_stale(*, queued_for: timedelta, running_for: timedelta) -> list:
     """Queue again the reports whose job the broker lost: queued longer than
     `queued_for`, or running (a killed worker) longer than `running_for`. Building is
     idempotent, so a job that was merely slow is not harmed. Returns the report ids."""
-    now = timezone.now()
-    stale = list(
-        Report.objects.filter(
-            Q(status=Report.Status.QUEUED, created_at__lt=now - queued_for)
-            | Q(status=Report.Status.RUNNING, started_at__lt=now - running_for)
-        ).values_list("pk", flat=True)
-    )
-    for report_id in stale:
-        _enqueue(report_id)
-    return stale
+    return jobs_requeue_stale(REPORT_JOBS, queued_for=queued_for, running_for=running_for)
+
+
+def reports_orphans_remove() -> int:
+    """Remove the files killed report jobs left behind (see job_orphans_remove)."""
+    return job_orphans_remove(REPORT_JOBS)
 
 
 # -- building a report --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Output:
-    kind: str
-    name: str
-    content: bytes
-
-
 def report_build(*, report: Report) -> Report:
-    """Build the report's files and mark it done, or mark it failed with the reason.
+    """Build the report's files and mark it done (a format that could not be rendered
+    is listed with it), or mark it failed with the reason.
 
     Safe to run again: a done report is returned as it is; a queued, failed or
     running one (left by a job that was killed) starts a new attempt, and an older
     attempt still running can no longer attach its files.
     """
-    attempt = _claim(report.pk)
-    if attempt is None:
-        return Report.objects.get(pk=report.pk)
-    report = Report.objects.select_related("trial").get(pk=report.pk)
-    staging = _staging_root() / f"{report.pk}-{attempt}-{uuid.uuid4().hex}"
-    try:
-        outputs, data_sha256 = _compute(report, attempt)
-        _progress(report.pk, attempt, 92, "Writing the files")
-        staging.mkdir(parents=True)
-        for output in outputs:
-            (staging / output.name).write_bytes(output.content)
-        _attach(report.pk, attempt, staging, outputs, data_sha256)
-    except Exception as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        _fail(report.pk, attempt, exc)
-    return Report.objects.get(pk=report.pk)
+    return job_build(REPORT_JOBS, report.pk, _produce)
 
 
-def _compute(report: Report, attempt: int) -> tuple[list[_Output], str]:
+def _produce(report: Report, attempt: int) -> Produced:
     parameters = report.parameters
     blinded = bool(parameters["blinded"])
     _progress(report.pk, attempt, 5, "Reading the trial's data")
@@ -281,116 +278,34 @@ def _compute(report: Report, attempt: int) -> tuple[list[_Output], str]:
     del dataset
     stem = f"itt-report-{report.pk}"
     renderers = {
-        "json": lambda: [_Output("json", f"{stem}.json", RENDERERS["json"](result))],
-        "html": lambda: [_Output("html", f"{stem}.html", RENDERERS["html"](result))],
-        "xlsx": lambda: [_Output("xlsx", f"{stem}.xlsx", RENDERERS["xlsx"](result))],
-        "csv": lambda: [_Output("csv", f"{stem}-tables.zip", RENDERERS["csv"](result))],
+        "json": lambda: [Output("json", f"{stem}.json", RENDERERS["json"](result))],
+        "html": lambda: [Output("html", f"{stem}.html", RENDERERS["html"](result))],
+        "xlsx": lambda: [Output("xlsx", f"{stem}.xlsx", RENDERERS["xlsx"](result))],
+        "csv": lambda: [Output("csv", f"{stem}-tables.zip", RENDERERS["csv"](result))],
         "png": lambda: [
-            _Output("png", f"{stem}-figure2.png", figure2_png(result)),
-            _Output("png", f"{stem}-consort.png", consort_png(result)),
+            Output("png", f"{stem}-figure2.png", figure2_png(result)),
+            Output("png", f"{stem}-consort.png", consort_png(result)),
         ],
     }
     formats = [f for f in FORMATS if f in parameters["formats"]]
-    outputs: list[_Output] = []
-    for i, name in enumerate(formats):
+
+    def render(i: int, name: str) -> list[Output]:
         _progress(report.pk, attempt, 60 + 30 * i // len(formats), f"Rendering {name.upper()}")
-        outputs.extend(renderers[name]())
-    return outputs, result["data_sha256"]
+        return renderers[name]()
+
+    parts = [(f, functools.partial(render, i, f)) for i, f in enumerate(formats)]
+    outputs, failed = outputs_render(REPORT_JOBS, report.pk, parts)
+    _progress(report.pk, attempt, 92, "Writing the files")
+    return Produced(outputs, failed, {"data_sha256": result["data_sha256"]})
 
 
-def _claim(report_id: int) -> int | None:
-    """Start a new attempt (returns its number), or None when the report is done."""
-    with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report_id)
-        if report.status == Report.Status.DONE:
-            return None
-        report.attempts += 1
-        report.status = Report.Status.RUNNING
-        report.progress = 0
-        report.stage = "Starting"
-        report.error = ""
-        report.data_sha256 = ""
-        report.code_version = code_version()
-        report.started_at = timezone.now()
-        report.finished_at = None
-        report.save()
-        attempt = report.attempts
-    for stale in _staging_root().glob(f"{report_id}-*"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by an attempt that was killed
-    return attempt
+def _progress(report_id, attempt: int, percent: int, stage: str) -> None:
+    job_progress(REPORT_JOBS, report_id, attempt, percent, stage)
 
 
-def _progress(report_id: int, attempt: int, percent: int, stage: str) -> None:
-    Report.objects.filter(pk=report_id, attempts=attempt, status=Report.Status.RUNNING).update(
-        progress=percent, stage=stage
-    )
-
-
-def _attach(
-    report_id: int, attempt: int, staging: Path, outputs: list[_Output], data_sha256: str
-) -> None:
-    """Move the files into place, attach them and mark the report done, all or nothing."""
-    final = report_folder(report_id)
-    moved = False
-    try:
-        with transaction.atomic():
-            report = Report.objects.select_for_update().get(pk=report_id)
-            if report.attempts != attempt or report.status != Report.Status.RUNNING:
-                raise _Superseded
-            if final.exists():
-                shutil.rmtree(final)  # moved by an attempt killed before it committed
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging, final)
-            moved = True
-            ReportFile.objects.bulk_create(
-                ReportFile(
-                    report_id=report_id,
-                    kind=output.kind,
-                    file=f"reports/{report_id}/{output.name}",
-                    sha256=hashlib.sha256(output.content).hexdigest(),
-                    size=len(output.content),
-                )
-                for output in outputs
-            )
-            Report.objects.filter(pk=report_id).update(
-                status=Report.Status.DONE,
-                progress=100,
-                stage="Done",
-                data_sha256=data_sha256,
-                finished_at=timezone.now(),
-            )
-    except _Superseded:
-        shutil.rmtree(staging, ignore_errors=True)
-    except BaseException:
-        if moved:
-            shutil.rmtree(final, ignore_errors=True)
-        raise
-
-
-class _Superseded(Exception):
-    """A newer attempt has taken the report over; this one's files are dropped."""
-
-
-def _fail(report_id: int, attempt: int, exc: Exception) -> None:
-    if isinstance(exc, AnalysisError | TrialError):
-        message = str(exc)
-    else:
-        logger.exception("report %s attempt %s failed", report_id, attempt)
-        message = INTERNAL_ERROR
-    Report.objects.filter(pk=report_id, attempts=attempt).exclude(status=Report.Status.DONE).update(
-        status=Report.Status.FAILED,
-        stage="Failed",
-        error=message,
-        finished_at=timezone.now(),
-    )
-
-
-def report_folder(report_id: int) -> Path:
-    return Path(settings.MEDIA_ROOT) / "reports" / str(report_id)
-
-
-def _staging_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "reports" / ".staging"
+def report_folder(report_id) -> Path:
+    """MEDIA_ROOT/reports/<id>: where a done report's files are."""
+    return artifact_folder(AREA, report_id)
 
 
 @functools.cache

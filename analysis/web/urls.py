@@ -9,7 +9,7 @@ app_name = "analysis"
 urlpatterns = [
     path("", views.report_list, name="reports"),
     path("new/", views.report_new, name="report_new"),
-    path("<int:report_id>/", views.report_detail, name="report"),
-    path("<int:report_id>/retry/", views.report_retry_view, name="report_retry"),
-    path("<int:report_id>/files/<int:file_id>/", views.report_file, name="report_file"),
+    path("<slug:report_id>/", views.report_detail, name="report"),
+    path("<slug:report_id>/retry/", views.report_retry_view, name="report_retry"),
+    path("<slug:report_id>/files/<slug:file_id>/", views.report_file, name="report_file"),
 ]

@@ -1,7 +1,7 @@
 """Report pages: the list, asking for one, following its progress, downloading it.
 Thin: parse, call one service or selector, render."""
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +15,7 @@ from analysis.services.reports import report_file_download, report_request, repo
 from analysis.web.forms import ReportRequestForm
 from diary.errors import TrialError
 from diary.roles import role_of
+from diary.web.downloads import stored_file_response
 from diary.web.errors import run_service
 
 REFRESH_SECONDS = 3
@@ -56,7 +57,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
 
 
 @reports_required
-def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_detail(request: HttpRequest, report_id: str) -> HttpResponse:
     report = get_object_or_404(
         reports_for(request.user).select_related("requested_by"), pk=report_id
     )
@@ -73,7 +74,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_POST
 @reports_required
-def report_retry_view(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_retry_view(request: HttpRequest, report_id: str) -> HttpResponse:
     report = get_object_or_404(reports_for(request.user), pk=report_id)
     try:
         report_retry(report=report, by_user=request.user)
@@ -85,12 +86,8 @@ def report_retry_view(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @reports_required
-def report_file(request: HttpRequest, report_id: int, file_id: int) -> FileResponse:
+def report_file(request: HttpRequest, report_id: str, file_id: str) -> FileResponse:
     stored = get_object_or_404(report_files_for(request.user), pk=file_id, report_id=report_id)
-    report_file_download(
-        report_file=stored,
-        by_user=request.user,
-        via="web",
-        remote_addr=request.META.get("REMOTE_ADDR"),
+    return stored_file_response(
+        request, stored, via="web", record=partial(report_file_download, report_file=stored)
     )
-    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.name)

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from diary.admin.audit import HistoryAdmin
+from diary.admin.history import HistoryAdmin
 from diary.crypto import open_arm
 from diary.models import Allocation, EmergencyUnblinding, ListEntry, RandomizationList, TrialEvent
 from diary.roles import is_unblinded

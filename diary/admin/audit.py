@@ -1,9 +1,7 @@
 """The admin's doors to the clinical records go through the same services as the web
 app and the API.
 
-- `HistoryAdmin`: the history of a record, shown read-only. Reverting to an earlier
-  version is never offered: it would write around the services (no reason, no
-  lock, no rules; it once un-randomized a participant).
+- `HistoryAdmin` (diary.admin.history): the history of a record, read-only.
 - `ServiceAdmin`: a clinical record's change form whose save is the record's
   service. The form is checked by running the service in a transaction that is
   rolled back (the same rules, messages and lock as every other door, shown next
@@ -13,30 +11,15 @@ app and the API.
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
-from simple_history.admin import SimpleHistoryAdmin
 
+from diary.admin.history import HistoryAdmin
 from diary.errors import TrialError
 from diary.selectors.scoping import participants_for
 from diary.web.errors import add_trial_error
 
 REASON_HELP = "Required when you change a value that was already entered (kept in the audit trail)."
-
-
-class HistoryAdmin(SimpleHistoryAdmin):
-    """History shown read-only, with labels; no revert."""
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method not in ("GET", "HEAD"):
-            raise PermissionDenied(
-                "Reverting to an earlier version is not offered; correct the record instead."
-            )
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class _RolledBack(Exception):

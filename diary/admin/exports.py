@@ -7,6 +7,8 @@ statistician (the staff roles) see the runs `exports_for` gives them, so unblind
 exports stay with the unblinded statistician. Everything here is read-only.
 """
 
+from functools import partial
+
 from django.contrib import admin
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -16,7 +18,8 @@ from diary.admin.allocation import ReadOnlyAdminMixin
 from diary.models import ExportDownload, ExportFile, ExportRun, OutboxMessage
 from diary.roles import Role, role_of
 from diary.selectors.exports import export_files_for, exports_for, may_read_exports
-from diary.web.downloads import export_file_response
+from diary.services.exports import export_file_download
+from diary.web.downloads import stored_file_response
 
 
 class ReadOnlyForRoles(ReadOnlyAdminMixin):
@@ -63,7 +66,10 @@ class ExportRunAdmin(ReadOnlyForRoles, admin.ModelAdmin):
     fields = (
         "kind",
         "status",
+        "progress",
+        "stage",
         "error",
+        "failed_formats",
         "blinding",
         "parameters",
         "requester",
@@ -93,7 +99,7 @@ class ExportRunAdmin(ReadOnlyForRoles, admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:run_id>/files/<int:file_id>/",
+                "<slug:run_id>/files/<slug:file_id>/",
                 self.admin_site.admin_view(self.file_view),
                 name="diary_exportrun_file",
             ),
@@ -104,7 +110,9 @@ class ExportRunAdmin(ReadOnlyForRoles, admin.ModelAdmin):
         if not self._reader(request):
             return redirect("admin:index")
         stored = get_object_or_404(export_files_for(request.user), pk=file_id, run_id=run_id)
-        return export_file_response(request, stored, via="admin")
+        return stored_file_response(
+            request, stored, via="admin", record=partial(export_file_download, export_file=stored)
+        )
 
 
 @admin.register(ExportDownload)

@@ -7,7 +7,7 @@ unblinded statistician's pages.
 
 from django.contrib import admin
 
-from diary.admin.audit import HistoryAdmin
+from diary.admin.history import HistoryAdmin
 from diary.models import EligibilityCriterion, Site, Trial
 
 

@@ -3,6 +3,8 @@ for a data export, and the (audited) downloads. Thin over diary.services.exports
 and diary.selectors.exports; nothing here names an arm (unblinded exports are
 visible only to the unblinded statistician)."""
 
+from functools import partial
+
 from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -17,8 +19,8 @@ from diary.api.renderers import FileRenderer
 from diary.exports.formats import FORMATS
 from diary.models import ExportFile, ExportRun
 from diary.selectors.exports import export_files_for, exports_for, may_read_exports
-from diary.services.exports import export_request
-from diary.web.downloads import export_file_response
+from diary.services.exports import export_file_download, export_request
+from diary.web.downloads import stored_file_response
 
 
 class ExportFileSerializer(serializers.ModelSerializer):
@@ -45,7 +47,10 @@ class ExportRunSerializer(serializers.ModelSerializer):
             "id",
             "kind",
             "status",
+            "progress",
+            "stage",
             "error",
+            "failed_formats",
             "unblinded",
             "formats",
             "requested_by",
@@ -130,7 +135,7 @@ class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"files/(?P<file_id>\d+)",
+        url_path=r"files/(?P<file_id>[0-9a-z]+)",
         renderer_classes=[JSONRenderer, FileRenderer],
         filter_backends=[],
         pagination_class=None,
@@ -140,4 +145,6 @@ class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         stored = export_files_for(request.user).filter(run=run, pk=file_id).first()
         if stored is None:
             raise NotFound()
-        return export_file_response(request, stored, via="api")
+        return stored_file_response(
+            request, stored, via="api", record=partial(export_file_download, export_file=stored)
+        )

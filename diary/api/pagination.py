@@ -14,7 +14,8 @@ class Pagination(PageNumberPagination):
         values = request.query_params.getlist(self.page_size_query_param)
         if not values:
             return self.page_size
-        if len(values) > 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= self.max_page_size:
+        valid = len(values) == 1 and values[0].isdigit()
+        if not valid or not 1 <= int(values[0]) <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [f"Give one number from 1 to {self.max_page_size}."]}
             )

@@ -2,30 +2,25 @@
 reports, each run kept with who or which schedule made it, its parameters and its
 files (SHA-256 and size), and every download audited.
 
-A run's files exist only once the whole run has succeeded (attached and marked done
-in one transaction, see diary.services.exports). A scheduled run carries a key
-(schedule and period) that is unique, so a retried or repeated task never stores a
-second export for the same period. Only an export asked for by the unblinded
-statistician is unblinded; a schedule or a progress report never is.
+A run's files exist only once its job has succeeded (attached and marked done in one
+transaction by the job mechanism shared with the analysis reports, diary.services.jobs).
+A scheduled run carries a key (schedule and period) that is unique, so a retried or
+repeated task never stores a second export for the same period. Only an export asked
+for by the unblinded statistician is unblinded; a schedule or a progress report never
+is.
 """
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from diary.models.artifacts import FileDownload, StoredFile
+from diary.models.artifacts import FileDownload, Job, StoredFile
 
 
-class ExportRun(models.Model):
+class ExportRun(Job):
     class Kind(models.TextChoices):
         DATA = "data", "Data export"
         PROGRESS = "progress", "Progress report"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
 
     trial = models.ForeignKey("diary.Trial", on_delete=models.PROTECT, related_name="export_runs")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.DATA)
@@ -55,12 +50,6 @@ class ExportRun(models.Model):
         unique=True,
         help_text="Schedule and period: one run per schedule and period.",
     )
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -71,6 +60,9 @@ class ExportRun(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=["data", "progress"]), name="export_run_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="export_run_progress_percent"
             ),
             models.CheckConstraint(
                 condition=~Q(requested_by__isnull=True, requested_by_name=""),
@@ -94,10 +86,6 @@ class ExportRun(models.Model):
     def formats(self) -> list[str]:
         return list(self.parameters.get("formats", []))
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
 
 def export_file_path(instance: "ExportFile", filename: str) -> str:
     return f"exports/{instance.run_id}/{filename}"
@@ -117,7 +105,7 @@ class ExportFile(StoredFile):
     file = models.FileField(upload_to=export_file_path, max_length=200)
 
     class Meta:
-        ordering = ["run", "pk"]
+        ordering = ["run", "file"]
         constraints = [
             models.UniqueConstraint(fields=["run", "file"], name="export_file_unique"),
         ]

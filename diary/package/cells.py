@@ -1,11 +1,13 @@
 """Reading one cell: empty means missing; otherwise the value must parse as its
 column's kind and meet the value's own limits (its declaration: range, choices,
-length, format, calendar, no control characters, not in the future)."""
+length, format, calendar, no control characters, not in the future). Text loses the
+apostrophe put before text that a spreadsheet would run (diary.package.formulas)."""
 
 import re
 from datetime import date
 
 from diary.declarations import CellError, Value
+from diary.package.formulas import csv_text_read
 
 __all__ = ["SLUG", "CellError", "parse_cell"]
 
@@ -15,6 +17,8 @@ SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 def parse_cell(column: Value, text: str, *, today: date | None = None):
     """The cell's value (None when empty); CellError says what is wrong, in the
     data file's terms ("11 is outside 1-10")."""
+    if column.is_text or column.kind == "enum":
+        text = csv_text_read(text.strip())
     value = column.parse(text)
     problems = column.problems(value, today=today)
     if problems:

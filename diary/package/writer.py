@@ -2,7 +2,8 @@
 
 Rows come sorted from the selector; cells are written in one fixed way:
 integers as integers, decimals without trailing zeros, booleans 0/1, ISO
-dates, empty for a missing value. A .zip holds the files at its root with fixed
+dates, empty for a missing value, and text that a spreadsheet would run behind one
+apostrophe (diary.package.formulas). A .zip holds the files at its root with fixed
 timestamps, so equal data gives an equal zip.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from diary.package.formulas import csv_text
 from diary.package.schema import FILES, TRIAL_JSON
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -45,7 +47,7 @@ def format_cell(value, kind: str) -> str:
         if isinstance(value, datetime | pd.Timestamp):
             value = value.date()
         return value.isoformat() if isinstance(value, date) else str(value)
-    return str(value)
+    return csv_text(str(value))
 
 
 def csv_bytes(header: Sequence[str], kinds: Sequence[str], rows: Iterable[Sequence]) -> bytes:

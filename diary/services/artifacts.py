@@ -1,9 +1,9 @@
 """Storing an artifact's files under MEDIA_ROOT, all or nothing.
 
-The files are written to a staging folder first; the caller then moves the folder
-into place and records the files in one transaction (`folder_move`), so a job that
-fails or is killed never leaves a half-written artifact attached. Also the removal
-of old artifacts (retention).
+The files are written to a staging folder first; the job mechanism
+(diary.services.jobs) then moves the folder into place and records the files in one
+transaction (`folder_move`), so a job that fails or is killed never leaves a
+half-written artifact attached. Also the removal of old artifacts (retention).
 """
 
 import functools
@@ -29,7 +29,7 @@ class Staged:
     size: int
 
 
-def artifact_folder(area: str, pk: int) -> Path:
+def artifact_folder(area: str, pk) -> Path:
     """MEDIA_ROOT/<area>/<pk>: where a stored artifact's files live."""
     return Path(settings.MEDIA_ROOT) / area / str(pk)
 
@@ -38,9 +38,10 @@ def staging_root(area: str) -> Path:
     return Path(settings.MEDIA_ROOT) / area / ".staging"
 
 
-def files_stage(area: str, pk: int, files: dict[str, bytes]) -> tuple[Path, list[Staged]]:
-    """Write the files to a fresh staging folder; their names, hashes and sizes."""
-    folder = staging_root(area) / f"{pk}-{uuid.uuid4().hex}"
+def files_stage(area: str, pk, attempt: int, files: dict[str, bytes]) -> tuple[Path, list[Staged]]:
+    """Write an attempt's files to a fresh staging folder (<pk>-<attempt>-<random>);
+    their names, hashes and sizes."""
+    folder = staging_root(area) / f"{pk}-{attempt}-{uuid.uuid4().hex}"
     folder.mkdir(parents=True)
     staged = []
     for name, content in files.items():
@@ -49,7 +50,7 @@ def files_stage(area: str, pk: int, files: dict[str, bytes]) -> tuple[Path, list
     return folder, staged
 
 
-def staging_clear(area: str, pk: int) -> None:
+def staging_clear(area: str, pk) -> None:
     """Remove what attempts killed before they finished left in staging."""
     for stale in staging_root(area).glob(f"{pk}-*"):
         shutil.rmtree(stale, ignore_errors=True)

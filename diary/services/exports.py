@@ -4,10 +4,12 @@ old ones.
 `export_request` records an export asked for in the web app, the admin or the API
 and queues its job; `export_run_scheduled` is a schedule's run, found or created
 under its key (schedule and period) and built in the same job, so a retried or
-repeated task never stores a second export for the period. `export_build` writes
-the files to a staging folder, then in one transaction moves the folder into place,
-records the files (SHA-256 and size) and marks the run done. A run already done is
-never rebuilt; a failed one is built again by a retry.
+repeated task never stores a second export for the period. `export_build` makes the
+files format by format and stores them through the job mechanism shared with the
+analysis reports (diary.services.jobs): all at once when the run is done, a format
+that failed listed with the run and the others kept. A run already done is never
+rebuilt; a failed one is built again by a retry, and a run the broker lost is queued
+again by a schedule.
 
 Blinding: only the unblinded statistician may ask for an unblinded export; a
 schedule's exports and the progress reports are always blinded (the database
@@ -18,13 +20,11 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import date
+from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from diary.errors import AccessDenied, InvalidValue, TrialError
+from diary.errors import AccessDenied, InvalidValue
 from diary.exports.data import export_data
 from diary.exports.formats import FORMATS, stored_files
 from diary.exports.progress import progress_report_html
@@ -33,13 +33,17 @@ from diary.roles import Role, role_of
 from diary.selectors.exports import export_files_for, may_read_exports
 from diary.selectors.progress import progress_report
 from diary.selectors.trial import current_trial
-from diary.services.artifacts import (
-    artifact_folder,
-    artifacts_prune,
-    files_stage,
-    folder_move,
-    folder_remove,
-    staging_clear,
+from diary.services.artifacts import artifact_folder, artifacts_prune
+from diary.services.jobs import (
+    JobType,
+    Output,
+    Produced,
+    job_build,
+    job_enqueue,
+    job_orphans_remove,
+    job_progress,
+    jobs_requeue_stale,
+    outputs_render,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,7 +53,32 @@ INTERNAL_ERROR = (
     "The export could not be built because of an internal error; the details are in "
     "the job's log. Ask for it again, or ask the trial's data manager."
 )
-QUEUE_UNAVAILABLE = "The job queue is unavailable, so the export was not started; retry later."
+FORMAT_NAMES = {
+    "package": "the data package",
+    "xlsx": "the Excel workbook",
+    "spss": "the SPSS files",
+    "stata": "the Stata files",
+    "codebook": "the codebook",
+    "progress": "the progress report",
+}
+
+
+def _task():
+    from diary.tasks import build_export
+
+    return build_export
+
+
+EXPORT_JOBS = JobType(
+    model=ExportRun,
+    file_model=ExportFile,
+    owner="run",
+    area=AREA,
+    noun="export",
+    task=_task,
+    internal_error=INTERNAL_ERROR,
+    format_names=FORMAT_NAMES,
+)
 
 
 # -- asking for an export --------------------------------------------------------------
@@ -88,18 +117,8 @@ def export_request(
     return run
 
 
-def _enqueue(run_id: int) -> None:
-    from diary.tasks import build_export
-
-    try:
-        build_export.delay(run_id)
-    except Exception:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        logger.exception("could not queue export %s", run_id)
-        ExportRun.objects.filter(pk=run_id, status=ExportRun.Status.QUEUED).update(
-            status=ExportRun.Status.FAILED, error=QUEUE_UNAVAILABLE, finished_at=timezone.now()
-        )
+def _enqueue(run_id) -> None:
+    job_enqueue(EXPORT_JOBS, run_id)
 
 
 def scheduled_run(
@@ -155,96 +174,57 @@ def export_run_scheduled(
 
 
 def export_build(*, run: ExportRun) -> ExportRun:
-    """Build the run's files and mark it done, or mark it failed with the reason.
-
-    Safe to run again: a done run is returned as it is; any other starts a new
-    attempt, and an older attempt still running can no longer attach its files."""
-    attempt = _claim(run.pk)
-    if attempt is not None:
-        run = ExportRun.objects.select_related("trial").get(pk=run.pk)
-        staging = None
-        try:
-            files = _outputs(run)
-            staging, staged = files_stage(AREA, run.pk, {n: c for n, (_, c) in files.items()})
-            _attach(run.pk, attempt, staging, [(s, files[s.name][0]) for s in staged])
-        except Exception as exc:
-            if staging is not None:
-                folder_remove(staging)
-            _fail(run.pk, attempt, exc)
-    return ExportRun.objects.get(pk=run.pk)
+    """Build the run's files and mark it done (a format that failed is listed with
+    it), or mark it failed with the reason. Safe to run again: a done run is returned
+    as it is; any other starts a new attempt, and an older attempt still running can
+    no longer attach its files."""
+    return job_build(EXPORT_JOBS, run.pk, _produce)
 
 
-def _outputs(run: ExportRun) -> dict[str, tuple[str, bytes]]:
-    """{file name: (kind, content)}; names say what the file is, never an arm."""
+def _produce(run: ExportRun, attempt: int) -> Produced:
+    return Produced(*outputs_render(EXPORT_JOBS, run.pk, _outputs(run)))
+
+
+def _outputs(run: ExportRun) -> list[tuple[str, object]]:
+    """(format, render) for each format of the run; each render gives that format's
+    files. Names say what a file is, never an arm."""
     if run.kind == ExportRun.Kind.PROGRESS:
         on_date = date.fromisoformat(run.parameters["on_date"])
-        report = progress_report(trial=run.trial, on_date=on_date)
         name = f"progress-report-{run.pk}-{on_date.isoformat()}.html"
-        return {name: (ExportFile.Kind.PROGRESS, progress_report_html(report))}
+
+        def progress_html():
+            report = progress_report(trial=run.trial, on_date=on_date)
+            return [Output(ExportFile.Kind.PROGRESS, name, progress_report_html(report))]
+
+        return [(ExportFile.Kind.PROGRESS, progress_html)]
+    job_progress(EXPORT_JOBS, run.pk, run.attempts, 5, "Reading the trial's data")
     data = export_data(trial=run.trial, unblinded=run.unblinded)
-    outputs = {}
-    for fmt in run.formats:
-        for suffix, content in stored_files(data, fmt).items():
-            outputs[f"export-{run.pk}-{suffix}"] = (fmt, content)
-    return outputs
+    formats = run.formats
+
+    def render(i: int, fmt: str):
+        job_progress(
+            EXPORT_JOBS,
+            run.pk,
+            run.attempts,
+            10 + 85 * i // len(formats),
+            f"Writing {FORMAT_NAMES[fmt]}",
+        )
+        return [
+            Output(fmt, f"export-{run.pk}-{suffix}", content)
+            for suffix, content in stored_files(data, fmt).items()
+        ]
+
+    return [(fmt, functools.partial(render, i, fmt)) for i, fmt in enumerate(formats)]
 
 
-def _claim(run_id: int) -> int | None:
-    """Start a new attempt (returns its number), or None when the run is done."""
-    with transaction.atomic():
-        run = ExportRun.objects.select_for_update().get(pk=run_id)
-        if run.status == ExportRun.Status.DONE:
-            return None
-        run.attempts += 1
-        run.status = ExportRun.Status.RUNNING
-        run.error = ""
-        run.started_at = timezone.now()
-        run.finished_at = None
-        run.save(update_fields=["attempts", "status", "error", "started_at", "finished_at"])
-        attempt = run.attempts
-    staging_clear(AREA, run_id)
-    return attempt
+def exports_requeue_stale(*, queued_for: timedelta, running_for: timedelta) -> list:
+    """Queue again the runs whose job the broker lost (see jobs_requeue_stale)."""
+    return jobs_requeue_stale(EXPORT_JOBS, queued_for=queued_for, running_for=running_for)
 
 
-def _attach(run_id: int, attempt: int, staging, staged) -> None:
-    final = artifact_folder(AREA, run_id)
-    moved = False
-    try:
-        with transaction.atomic():
-            run = ExportRun.objects.select_for_update().get(pk=run_id)
-            if run.attempts != attempt or run.status != ExportRun.Status.RUNNING:
-                folder_remove(staging)  # a newer attempt has taken the run over
-                return
-            folder_move(staging, final)
-            moved = True
-            ExportFile.objects.bulk_create(
-                ExportFile(
-                    run_id=run_id,
-                    kind=kind,
-                    file=f"{AREA}/{run_id}/{item.name}",
-                    sha256=item.sha256,
-                    size=item.size,
-                )
-                for item, kind in staged
-            )
-            ExportRun.objects.filter(pk=run_id).update(
-                status=ExportRun.Status.DONE, finished_at=timezone.now()
-            )
-    except BaseException:
-        if moved:
-            folder_remove(final)
-        raise
-
-
-def _fail(run_id: int, attempt: int, exc: Exception) -> None:
-    if isinstance(exc, TrialError):
-        message = exc.message
-    else:
-        logger.exception("export %s attempt %s failed", run_id, attempt)
-        message = INTERNAL_ERROR
-    ExportRun.objects.filter(pk=run_id, attempts=attempt).exclude(
-        status=ExportRun.Status.DONE
-    ).update(status=ExportRun.Status.FAILED, error=message, finished_at=timezone.now())
+def exports_orphans_remove() -> int:
+    """Remove the files killed export jobs left behind (see job_orphans_remove)."""
+    return job_orphans_remove(EXPORT_JOBS)
 
 
 # -- downloads and retention -------------------------------------------------------------

@@ -35,6 +35,12 @@ def progress_report_scheduled(
         run_now_by=run_now_by,
         trial=trial,
     )
+    return progress_report_build(run=run)
+
+
+def progress_report_build(*, run: ExportRun) -> ExportRun:
+    """Build a stored progress report (also one queued again after its job was lost)
+    and, once done, email it to the coordinators (once per report)."""
     run = export_build(run=run)
     if run.status == ExportRun.Status.DONE:
         progress_report_email(run=run)

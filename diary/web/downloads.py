@@ -1,22 +1,28 @@
-"""Handing out a stored export file, the same way from the web app, the admin and the
-API: the download is recorded first, then the file streams as an attachment."""
+"""Handing out a stored file (of an export, a progress report or an analysis report),
+the same way from the web app, the admin and the API: 404 when the file has gone (it
+was removed or never arrived), otherwise the download is recorded, then the file
+streams as an attachment."""
+
+from collections.abc import Callable
 
 from django.http import FileResponse, Http404, HttpRequest
 
-from diary.models import ExportFile
-from diary.services.exports import export_file_download
+from diary.models.artifacts import StoredFile
 
 
-def export_file_response(request: HttpRequest, stored: ExportFile, *, via: str) -> FileResponse:
-    """The file as an attachment, its download audited; 404 when the file is gone."""
+def stored_file_response(
+    request: HttpRequest, stored: StoredFile, *, via: str, record: Callable[..., object]
+) -> FileResponse:
+    """The file as an attachment. `record(by_user=, via=, remote_addr=)` audits the
+    download (and refuses it to whoever may not have it); a file no longer stored is a
+    404 and is not recorded."""
     try:
         handle = stored.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is no longer stored.") from None
-    export_file_download(
-        export_file=stored,
-        by_user=request.user,
-        via=via,
-        remote_addr=request.META.get("REMOTE_ADDR") or None,
-    )
+    try:
+        record(by_user=request.user, via=via, remote_addr=request.META.get("REMOTE_ADDR") or None)
+    except BaseException:
+        handle.close()
+        raise
     return FileResponse(handle, as_attachment=True, filename=stored.name)

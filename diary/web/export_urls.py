@@ -9,5 +9,5 @@ app_name = "exports"
 urlpatterns = [
     path("", views.export_list, name="list"),
     path("new/", views.export_new, name="new"),
-    path("<int:run_id>/files/<int:file_id>/", views.export_file, name="file"),
+    path("<slug:run_id>/files/<slug:file_id>/", views.export_file, name="file"),
 ]

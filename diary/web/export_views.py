@@ -1,7 +1,7 @@
 """Export pages: the stored exports and progress reports, asking for an export, and
 the (audited) downloads. Thin: parse, call one service or selector, render."""
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,8 +10,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from diary.selectors.exports import export_files_for, exports_for, may_read_exports
-from diary.services.exports import export_request
-from diary.web.downloads import export_file_response
+from diary.services.exports import export_file_download, export_request
+from diary.web.downloads import stored_file_response
 from diary.web.errors import run_service
 from diary.web.export_forms import ExportRequestForm
 
@@ -57,6 +57,8 @@ def export_new(request: HttpRequest) -> HttpResponse:
 
 
 @exports_required
-def export_file(request: HttpRequest, run_id: int, file_id: int) -> FileResponse:
+def export_file(request: HttpRequest, run_id: str, file_id: str) -> FileResponse:
     stored = get_object_or_404(export_files_for(request.user), pk=file_id, run_id=run_id)
-    return export_file_response(request, stored, via="web")
+    return stored_file_response(
+        request, stored, via="web", record=partial(export_file_download, export_file=stored)
+    )

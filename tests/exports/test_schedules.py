@@ -108,7 +108,7 @@ def test_run_now_in_the_admin_makes_a_run_of_its_own(data_trial):
             {"action": "run_selected_now", "_selected_action": [task.pk]},
         )
         assert response.status_code == 302
-    runs = list(ExportRun.objects.order_by("pk"))
+    runs = list(ExportRun.objects.order_by("created_at"))
     assert len(runs) == 3  # the day's run, then one per "run now"
     assert [r.status for r in runs] == ["done"] * 3
     assert runs[0].requester == f"schedule:{task.name}"

@@ -10,8 +10,8 @@ from datetime import date
 from tests.stack.harness import StackClient, pg_fetch, wait_for
 
 WEEK_LINK = re.compile(r'href="(/participants/([^/"]+)/weeks/(screening|intervention)/(\d+)/)"')
-FILE_LINK = re.compile(r'href="(/reports/(\d+)/files/(\d+)/)"')
-REPORT_URL = re.compile(r"/reports/(\d+)/$")
+FILE_LINK = re.compile(r'href="(/reports/([0-9a-z]+)/files/([0-9a-z]+)/)"')
+REPORT_URL = re.compile(r"/reports/([0-9a-z]+)/$")
 
 
 def queue_links(client: StackClient) -> list[tuple[str, str, str, int]]:
@@ -58,7 +58,7 @@ def diary_week_row(database_url: str, participant_id: str, phase: str, week: int
     return dict(zip(keys, rows[0], strict=True))
 
 
-def request_report(client: StackClient) -> tuple[int, str]:
+def request_report(client: StackClient) -> tuple[str, str]:
     """Ask for a blinded ITT report in every format; return its id and the page shown."""
     response = client.submit(
         "/reports/new/",
@@ -68,10 +68,10 @@ def request_report(client: StackClient) -> tuple[int, str]:
     match = REPORT_URL.search(response.url)
     if not match:
         raise AssertionError(f"no report page after asking for a report:\n{response.text[:3000]}")
-    return int(match.group(1)), response.text
+    return match.group(1), response.text
 
 
-def report_status(database_url: str, report_id: int) -> tuple[str, int, str]:
+def report_status(database_url: str, report_id: str) -> tuple[str, int, str]:
     ((status, files, error),) = pg_fetch(
         database_url,
         "SELECT r.status, (SELECT count(*) FROM analysis_reportfile f WHERE f.report_id = r.id),"
@@ -82,7 +82,7 @@ def report_status(database_url: str, report_id: int) -> tuple[str, int, str]:
 
 
 def wait_report_done(
-    client: StackClient, database_url: str, report_id: int, *, timeout: float, watch=None
+    client: StackClient, database_url: str, report_id: str, *, timeout: float, watch=None
 ) -> str:
     """Poll the report's page until it is done; `watch(page, status)` sees every poll."""
 
@@ -109,7 +109,7 @@ def download_files(client: StackClient, database_url: str, page: str) -> dict[st
         ((name, sha256, size),) = pg_fetch(
             database_url,
             "SELECT file, sha256, size FROM analysis_reportfile WHERE id = %s AND report_id = %s",
-            (int(file_id), int(report_id)),
+            (file_id, report_id),
         )
         assert hashlib.sha256(response.content).hexdigest() == sha256, name
         assert len(response.content) == size, name

@@ -128,10 +128,10 @@ def test_report_file_names_never_name_an_arm(stored, media):
 
 
 def test_failed_build_leaves_no_file_and_a_retry_succeeds(stored, media, monkeypatch):
-    def broken(report):
+    def broken(*args, **kwargs):
         raise RuntimeError("the disk caught fire (placebo)")
 
-    monkeypatch.setitem(reports_module.RENDERERS, "xlsx", broken)
+    monkeypatch.setattr(reports_module, "build_report", broken)
     report = report_build(report=report_request_operator(os_user="ops"))
     assert report.status == Report.Status.FAILED
     assert report.error == INTERNAL_ERROR  # no internal detail (nor any arm) shown to users
@@ -143,8 +143,28 @@ def test_failed_build_leaves_no_file_and_a_retry_succeeds(stored, media, monkeyp
     report = report_build(report=report)
     assert report.status == Report.Status.DONE
     assert report.attempts == 2
-    assert report.error == ""
+    assert report.error == "" and report.failed_formats == {}
     assert report.files.count() == 6
+
+
+def test_a_format_that_fails_is_listed_and_the_others_are_attached(stored, media, monkeypatch):
+    def broken(report):
+        raise RuntimeError("the disk caught fire (placebo)")
+
+    monkeypatch.setitem(reports_module.RENDERERS, "xlsx", broken)
+    report = report_build(report=report_request_operator(os_user="ops"))
+    assert report.status == Report.Status.DONE
+    assert sorted(report.files.values_list("kind", flat=True)) == [
+        "csv",
+        "html",
+        "json",
+        "png",
+        "png",
+    ]
+    assert list(report.failed_formats) == ["xlsx"]
+    assert "internal error" in report.failed_formats["xlsx"]
+    assert "placebo" not in report.failed_formats["xlsx"]  # no detail (nor any arm)
+    assert len(_files_on_disk(media)) == 5
 
 
 def test_a_failure_while_attaching_the_files_moves_nothing_into_place(stored, media, monkeypatch):

@@ -7,9 +7,8 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from analysis.models import Report
-from analysis.services import reports as service
 from analysis.services.reports import report_request_operator, reports_requeue_stale
-from analysis.tasks import requeue_stale_reports
+from analysis.tasks import generate_itt_report, requeue_stale_reports
 
 QUEUED_FOR = timedelta(minutes=10)
 RUNNING_FOR = timedelta(minutes=30)
@@ -29,7 +28,7 @@ def test_only_reports_stuck_longer_than_the_limits_are_queued_again(stored, medi
     busy_running = _report("running", age=timedelta(minutes=5))
     old_done = _report("done", age=timedelta(days=2))
     queued = []
-    monkeypatch.setattr(service, "_enqueue", queued.append)
+    monkeypatch.setattr(generate_itt_report, "delay", queued.append)
     again = reports_requeue_stale(queued_for=QUEUED_FOR, running_for=RUNNING_FOR)
     assert sorted(again) == sorted(queued) == sorted([lost_queued.pk, dead_running.pk])
     assert fresh_queued.pk not in again and busy_running.pk not in again

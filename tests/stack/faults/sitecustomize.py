@@ -36,18 +36,18 @@ def _install() -> None:
     import time
 
     if "report_attach_delay" in FAULTS:
-        from analysis.services import reports
+        from diary.services import jobs
 
         delay = float(FAULTS["report_attach_delay"])
-        attach = reports._attach
+        attach = jobs.job_attach
 
-        def slow_attach(report_id, attempt, *args, **kwargs):
-            if attempt == 1:
-                _mark(f"attach-{report_id}")
+        def slow_attach(kind, job_id, attempt, *args, **kwargs):
+            if kind.area == "reports" and attempt == 1:
+                _mark(f"attach-{job_id}")
                 time.sleep(delay)
-            return attach(report_id, attempt, *args, **kwargs)
+            return attach(kind, job_id, attempt, *args, **kwargs)
 
-        reports._attach = slow_attach
+        jobs.job_attach = slow_attach
 
     if "save_delay_cramps" in FAULTS or "save_fail_cramps" in FAULTS:
         from django.db.models.signals import post_save
