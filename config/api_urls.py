@@ -1,16 +1,23 @@
 """The REST API under /api/: the capture endpoints (diary.api), the analysis
 endpoints (analysis.api), the OpenAPI schema and its interactive docs."""
 
-from django.http import JsonResponse
 from django.urls import include, path, re_path
-from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
 
 
-@csrf_exempt
-def not_found(request, *args, **kwargs):
-    """Unknown API paths answer in the API's error shape, not with an HTML page."""
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """Unknown API paths answer in the API's error shape, whatever the method, not
+    with an HTML page (nor Django's CSRF page for a write)."""
+
+    permission_classes = [AllowAny]
+
+    def initial(self, request, *args, **kwargs):
+        raise NotFound()
 
 
 urlpatterns = [
@@ -18,5 +25,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("diary.api.urls")),
     path("", include("analysis.api.urls")),
-    re_path(r"^.*$", not_found),
+    re_path(r"^.*$", NotFoundView.as_view()),
 ]

@@ -73,7 +73,7 @@ def _blank_rows(table: Labelled, count: int) -> pd.DataFrame:
     columns = {
         v.name: (
             pd.Series([" " * text_width(v)] * count, dtype=object)
-            if v.kind in ("text", "code")
+            if v.column.is_text
             else pd.Series([float("nan")] * count, dtype="float64")
         )
         for v in table.variables

@@ -17,9 +17,12 @@ SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 def parse_cell(column: Value, text: str, *, today: date | None = None):
     """The cell's value (None when empty); CellError says what is wrong, in the
     data file's terms ("11 is outside 1-10")."""
-    if column.is_text or column.kind == "enum":
-        text = csv_text_read(text.strip())
-    value = column.parse(text)
+    stripped = text.strip()
+    if stripped and (column.is_text or column.kind == "enum"):
+        # After the apostrophe a text may begin with a tab: it is the value's own.
+        value = csv_text_read(stripped)
+    else:
+        value = column.parse(stripped)
     problems = column.problems(value, today=today)
     if problems:
         raise CellError(problems[0][1])

@@ -184,7 +184,7 @@ def _retry_progress(message: OutboxMessage, today: date) -> bool:
     from diary.services.progress import PROGRESS_KEY, progress_report_email
 
     run = ExportRun.objects.filter(
-        pk=int(message.key.removeprefix(PROGRESS_KEY)), status=ExportRun.Status.DONE
+        pk=message.key.removeprefix(PROGRESS_KEY), status=ExportRun.Status.DONE
     ).first()
     if run is None or not run.files.filter(kind="progress").exists():
         outbox_expire(message=message, reason="The stored report is gone.")

@@ -77,7 +77,7 @@ def test_every_type_and_format_comes_from_the_codebook(data_trial, tmp_path, fmt
         for variable in file_variables(f"{table}.csv", tables[f"{table}.csv"].columns):
             name, kind = variable.name, variable.kind
             stored = meta.original_variable_types[name]
-            if kind == "text" or kind == "code":
+            if variable.column.is_text:
                 assert meta.readstat_variable_types[name] == "string", (table, name)
                 width = variable.column.max_length
                 assert stored == (f"A{4 * width}" if fmt == "spss" else f"%-{width}s")
