@@ -75,6 +75,7 @@ class ReportRequestSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=list(FORMATS)),
         required=False,
         allow_empty=False,
+        min_length=1,
         max_length=len(FORMATS),
         help_text="Files to make (JSON always).",
     )

@@ -20,7 +20,7 @@ from analysis.services.reports import (
     report_request,
     report_retry,
 )
-from diary.api.renderers import FileRenderer
+from diary.api.renderers import FileRenderer, JsonErrorsMixin
 from diary.web.downloads import stored_file_response
 
 
@@ -50,7 +50,9 @@ class ReportFilter(filters.FilterSet):
         summary="Download one of the report's files",
     ),
 )
-class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReportViewSet(
+    JsonErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = ReportSerializer
     filterset_class = ReportFilter
 

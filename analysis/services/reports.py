@@ -32,7 +32,7 @@ from analysis.models import Report, ReportDownload, ReportFile
 from analysis.render import RENDERERS, consort_png, figure2_png
 from analysis.report import build_report
 from analysis.selectors.reports import reports_for
-from diary.errors import AccessDenied, InvalidValue, TrialError
+from diary.errors import AccessDenied, InvalidValue, RuleConflict, TrialError
 from diary.models import Trial
 from diary.roles import Role, role_of
 from diary.selectors.allocation import blinded_group_codes
@@ -194,7 +194,7 @@ def report_retry(*, report: Report, by_user) -> Report:
     if not reports_for(by_user).filter(pk=report.pk).exists() or not may_request_reports(by_user):
         raise AccessDenied("You may not retry this report.")
     if report.status != Report.Status.FAILED:
-        raise InvalidValue("Only a failed report can be retried.", field="status")
+        raise RuleConflict("Only a failed report can be retried.", field="status")
     if not report.blinded:
         refusal = unblinded_refusal(
             user=by_user, trial=report.trial, dsmb_reference=report.dsmb_reference

@@ -15,7 +15,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from diary.api.renderers import FileRenderer
+from diary.api.renderers import FileRenderer, JsonErrorsMixin
 from diary.exports.formats import FORMATS
 from diary.models import ExportFile, ExportRun
 from diary.selectors.exports import export_files_for, exports_for, may_read_exports
@@ -71,6 +71,7 @@ class ExportRequestSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=list(FORMATS)),
         required=False,
         allow_empty=False,
+        min_length=1,
         max_length=len(FORMATS),
         help_text="Formats to make (all when left out).",
     )
@@ -106,7 +107,9 @@ class ExportRunFilter(filters.FilterSet):
         summary="Download one of the export's files",
     ),
 )
-class ExportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ExportRunViewSet(
+    JsonErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = ExportRunSerializer
     filterset_class = ExportRunFilter
 

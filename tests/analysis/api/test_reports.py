@@ -157,7 +157,7 @@ def test_failed_report_can_be_retried_but_a_done_one_cannot(trial, statistician,
     assert retried.status_code == 200
     assert retried.json()["status"] == "queued"
     refused = api(statistician).post(f"/api/reports/{done.pk}/retry/")
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert list(refused.json()["errors"]) == ["status"]
 
 
