@@ -7,6 +7,7 @@ from rest_framework import serializers
 from analysis.conventions import DEFAULT_IMPUTATION, IMPUTATIONS
 from analysis.models import Report, ReportFile
 from analysis.services.reports import FORMATS
+from diary.api.fields import JsonInputSerializer, TextField
 
 
 class ReportFileSerializer(serializers.ModelSerializer):
@@ -65,7 +66,7 @@ class ReportSerializer(serializers.ModelSerializer):
         return list(report.parameters.get("formats", []))
 
 
-class ReportRequestSerializer(serializers.Serializer):
+class ReportRequestSerializer(JsonInputSerializer):
     imputation = serializers.ChoiceField(choices=list(IMPUTATIONS), default=DEFAULT_IMPUTATION)
     blinded = serializers.BooleanField(
         default=True, help_text="Unblinded reports: the unblinded statistician only."
@@ -79,7 +80,7 @@ class ReportRequestSerializer(serializers.Serializer):
         max_length=len(FORMATS),
         help_text="Files to make (JSON always).",
     )
-    dsmb_reference = serializers.CharField(
+    dsmb_reference = TextField(
         max_length=300,
         required=False,
         allow_blank=True,

@@ -15,6 +15,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from diary.api.fields import JsonInputSerializer
 from diary.api.renderers import FileRenderer, JsonErrorsMixin
 from diary.exports.formats import FORMATS
 from diary.models import ExportFile, ExportRun
@@ -66,7 +67,7 @@ class ExportRunSerializer(serializers.ModelSerializer):
         return run.formats
 
 
-class ExportRequestSerializer(serializers.Serializer):
+class ExportRequestSerializer(JsonInputSerializer):
     formats = serializers.ListField(
         child=serializers.ChoiceField(choices=list(FORMATS)),
         required=False,

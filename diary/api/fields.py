@@ -99,3 +99,74 @@ class TextFieldExtension(OpenApiSerializerFieldExtension):
         if direction == "request":
             schema["pattern"] = TEXT_PATTERN
         return schema
+
+
+def _json_type_error(field, value) -> str | dict | None:
+    """What is wrong with the JSON type of `value` for `field`, or None. The API's
+    schema gives each field one JSON type; a value of another type is refused, not
+    coerced (no "1" for 1, no 0 for false)."""
+    if value is None:
+        return None  # the field's own allow_null decides
+    if isinstance(field, serializers.BooleanField):
+        ok = isinstance(value, bool)
+    elif isinstance(field, serializers.IntegerField):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(field, serializers.DecimalField | serializers.FloatField):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif isinstance(field, serializers.ListField):
+        if not isinstance(value, list):
+            return "Expected a list."
+        for item in value:
+            problem = _json_type_error(field.child, item)
+            if problem:
+                return problem
+        return None
+    elif isinstance(field, serializers.DictField):
+        if not isinstance(value, dict):
+            return "Expected an object."
+        problems = {}
+        for key, item in value.items():
+            problem = _json_type_error(field.child, item)
+            if problem:
+                problems[key] = [problem]
+        return problems or None
+    elif isinstance(
+        field,
+        serializers.CharField
+        | serializers.ChoiceField
+        | serializers.DateField
+        | serializers.RelatedField,
+    ):
+        ok = isinstance(value, str)
+    else:
+        return None
+    if ok:
+        return None
+    expected = {
+        serializers.BooleanField: "true or false",
+        serializers.IntegerField: "a whole number",
+    }
+    for kind, words in expected.items():
+        if isinstance(field, kind):
+            return f"Expected {words}."
+    if isinstance(field, serializers.DecimalField | serializers.FloatField):
+        return "Expected a number."
+    return "Expected a string."
+
+
+class JsonInputSerializer(serializers.Serializer):
+    """A request body read as JSON with the types its schema states: every given
+    field must have its JSON type (see `_json_type_error`)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            errors = {}
+            for name, field in self.fields.items():
+                if field.read_only or name not in data:
+                    continue
+                problem = _json_type_error(field, data[name])
+                if problem:
+                    errors[name] = problem if isinstance(problem, dict) else [problem]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)

@@ -13,7 +13,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
-from diary.api.fields import TextField, TrialDateField
+from diary.api.fields import JsonInputSerializer, TextField, TrialDateField
 from diary.declarations import (
     ADVERSE_EVENT,
     DIARY_WEEK,
@@ -181,7 +181,7 @@ class ScreeningRecordSerializer(serializers.ModelSerializer):
         return participant.participant_id if participant else None
 
 
-class ScreeningCreateSerializer(serializers.Serializer):
+class ScreeningCreateSerializer(JsonInputSerializer):
     """A screened candidate. With `consented_on` an eligible candidate is enrolled
     (with `participant_id`, or the site's next free id); without it, an eligible
     candidate is logged as declined."""
@@ -262,7 +262,7 @@ class ParticipantDetailSerializer(ParticipantSerializer):
         return current_bottle_number(participant=participant)
 
 
-class ParticipantUpdateSerializer(serializers.Serializer):
+class ParticipantUpdateSerializer(JsonInputSerializer):
     """Baseline characteristics and contact details; correcting a value already
     entered needs a `reason`."""
 
@@ -280,7 +280,7 @@ class ParticipantUpdateSerializer(serializers.Serializer):
         return fields
 
 
-class RandomizeSerializer(serializers.Serializer):
+class RandomizeSerializer(JsonInputSerializer):
     version = version_field()
     randomized_on = TrialDateField(required=False, allow_null=True, help_text="Defaults to today.")
 
@@ -301,18 +301,18 @@ class BottleSerializer(serializers.Serializer):
     bottle_number = serializers.IntegerField()
 
 
-class BottleReplaceSerializer(serializers.Serializer):
+class BottleReplaceSerializer(JsonInputSerializer):
     version = version_field()
     reason = TextField(max_length=300, help_text="Why: bottle lost, damaged...")
 
 
-class WithdrawSerializer(serializers.Serializer):
+class WithdrawSerializer(JsonInputSerializer):
     version = version_field()
     withdrawn_on = PARTICIPANT["withdrawn_on"].serializer_field(required=True, allow_null=False)
     withdrawal_reason = TextField(max_length=300)
 
 
-class TreatmentStopSerializer(serializers.Serializer):
+class TreatmentStopSerializer(JsonInputSerializer):
     """The participant stopped taking the study product but stays in follow-up."""
 
     version = version_field()
@@ -382,7 +382,7 @@ def _week_value(name: str, **options):
     return DIARY_WEEK[name].serializer_field(**options)
 
 
-class WeeklyCallSerializer(serializers.Serializer):
+class WeeklyCallSerializer(JsonInputSerializer):
     """One call. Not reached: one more attempt. Reached: the week's values (cramps;
     duration and severity when cramps > 0; capsules missed in the intervention
     phase). Correcting values already recorded (or a reached call's date) needs a
@@ -405,7 +405,7 @@ class WeeklyCallSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class _CallShape(serializers.Serializer):
+class _CallShape(JsonInputSerializer):
     version = version_field()
     call_date = _week_value("call_date", help_text="Defaults to today.")
     reason = reason_field("Why recorded values are corrected (required for corrections).")
@@ -511,7 +511,7 @@ def _event_fields(*, partial: bool) -> dict:
     return fields
 
 
-class AdverseEventCreateSerializer(serializers.Serializer):
+class AdverseEventCreateSerializer(JsonInputSerializer):
     participant_id = IdentifierSlugField(
         model=Participant, scope=participants_for, slug_field="participant_id", source="participant"
     )
@@ -520,7 +520,7 @@ class AdverseEventCreateSerializer(serializers.Serializer):
         return {**super().get_fields(), **_event_fields(partial=False)}
 
 
-class AdverseEventUpdateSerializer(serializers.Serializer):
+class AdverseEventUpdateSerializer(JsonInputSerializer):
     version = version_field()
     reason = reason_field("Why an entered value is corrected (required for corrections).")
 

@@ -175,7 +175,7 @@ class ParticipantViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         participant = self.get_object()
-        form = s.ParticipantUpdateSerializer(data=request.data, partial=True)
+        form = s.ParticipantUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         changes = dict(form.validated_data)
         reason = changes.pop("reason", "")
@@ -349,7 +349,7 @@ class AdverseEventViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         event = self.get_object()
-        form = s.AdverseEventUpdateSerializer(data=request.data, partial=True)
+        form = s.AdverseEventUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         changes = dict(form.validated_data)
         reason = changes.pop("reason", "")

@@ -27,7 +27,7 @@ REACHED = {
     "reached": True,
     "call_date": "2023-01-09",
     "cramps": 3,
-    "duration_min": "4.5",
+    "duration_min": 4.5,
     "severity": 6,
 }
 
@@ -131,7 +131,9 @@ def test_correction_needs_a_reason(p_c1, ra_c1, api):
     [
         ({**REACHED, "severity": 11}, {"severity"}),
         ({**REACHED, "severity": "NaN"}, {"severity"}),
-        ({**REACHED, "severity": "6.555"}, {"severity"}),
+        ({**REACHED, "severity": "6"}, {"severity"}),  # a string where a number goes
+        ({**REACHED, "severity": 6.555}, {"severity"}),
+        ({**REACHED, "reached": 1}, {"reached"}),  # 1 is not true
         ({**REACHED, "duration_min": -1}, {"duration_min"}),
         ({**REACHED, "cramps": -2}, {"cramps"}),
         ({**REACHED, "cramps": "many"}, {"cramps"}),

@@ -40,7 +40,7 @@ def test_baseline_is_entered_then_corrected_only_with_a_reason(p_c1, ra_c1, api)
     def patch(body):
         return post_versioned(client, DETAIL, body, detail=DETAIL, method="patch")
 
-    first = patch({"height_cm": "165.0", "creatinine_mg_dl": 1.2})
+    first = patch({"height_cm": 165.0, "creatinine_mg_dl": 1.2})
     assert first.status_code == 200, first.json()
     assert first.json()["height_cm"] == "165.0"
     assert first.json()["creatinine_umol_l"] == "106"
