@@ -76,7 +76,15 @@ FORBIDDEN = re.compile(
     "[" + "".join(f"{_escape(low)}-{_escape(high)}" for low, high in FORBIDDEN_RANGES) + "]"
 )
 # The same rule as a pattern for the API's schema: text without those code points.
-TEXT_PATTERN = "^[^" + FORBIDDEN.pattern[1:-1] + "]*$"
+# Lone surrogates are left out of it: a pattern is matched on Unicode scalar values,
+# which exclude them (they are refused all the same).
+TEXT_PATTERN = (
+    "^[^"
+    + "".join(
+        f"{_escape(low)}-{_escape(high)}" for low, high in FORBIDDEN_RANGES if low != 0xD800
+    )
+    + "]*$"
+)
 
 
 def control_characters(text: str) -> list[str]:
