@@ -10,7 +10,7 @@ from diary.declarations.base import TEXT_PATTERN, control_characters
 
 # The calendar as a pattern: OpenAPI has no bounds for a date, so the schema states
 # the years a date may have, and `format: date` that it exists.
-DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
+DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 class TrialDateField(serializers.DateField):

@@ -551,6 +551,7 @@ class Record:
         only: Iterable[str] | None = None,
         current: bool | None = None,
         own_values: bool = True,
+        rules: bool = True,
     ) -> dict[str, list[tuple[str, str]]]:
         """Every problem of `values` (typed), by field: {field: [(entry, data)]}.
 
@@ -561,7 +562,7 @@ class Record:
         False, the values' own problems (limits, rules within the record); True,
         those that depend on the present state (rules across records, a date in the
         future); None, both. `own_values=False` leaves out each value's own checks
-        (a data file's cells are checked as they are read).
+        (a data file's cells are checked as they are read); `rules=False` the rules.
         """
         found: dict[str, list[tuple[str, str]]] = {}
         for value in self.values if own_values else ():
@@ -569,7 +570,7 @@ class Record:
                 for entry, data, is_current in value.checked(values[value.name], today=today):
                     if current is None or current == is_current:
                         found.setdefault(value.name, []).append((entry, data))
-        if current is not True:
+        if current is not True and rules:
             for rule in self.rules:
                 if rule.field in found or not rule.condition.fields() <= set(values):
                     continue
@@ -578,7 +579,7 @@ class Record:
                     found.setdefault(rule.field, []).append(
                         (rule.entry.format_map(shown), rule.data.format_map(shown))
                     )
-        if context is not None and current is not False:
+        if context is not None and current is not False and rules:
             for check in self.across:
                 for name, entry, data in check(values, context):
                     if name not in found:

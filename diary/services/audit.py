@@ -68,13 +68,14 @@ def record_check(
     today: date | None = None,
 ) -> None:
     """Refuse values that break the record's declaration, listing every problem by
-    field. Problems of the values themselves are InvalidValue; those that come from
-    other records, the protocol or the date (a call before its week began, a date in
-    the future) are RuleConflict."""
-    own = record.errors(values, today=today, current=False)
+    field. A value outside its own limits is an InvalidValue (the API's schema states
+    those limits); a broken rule between values, or with other records, the protocol
+    or the date (a resolution before the onset, a call before its week began, a date
+    in the future) is a RuleConflict."""
+    own = record.errors(values, today=today, current=False, rules=False)
     if own:
         raise _invalid(InvalidValue, own)
-    conflicts = record.errors(values, context=context or Context(), today=today, current=True)
+    conflicts = record.errors(values, context=context or Context(), today=today)
     if conflicts:
         raise _invalid(RuleConflict, conflicts)
 

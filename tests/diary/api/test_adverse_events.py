@@ -40,7 +40,6 @@ def test_event_for_a_participant_of_another_site_is_refused(p_c2, ra_c1, api):
     [
         ({**EVENT, "grade": "fatal"}, "grade"),
         ({**EVENT, "relatedness": "maybe"}, "relatedness"),
-        ({**EVENT, "resolved_on": "2023-01-01"}, "resolved_on"),
         ({**EVENT, "term": ""}, "term"),
         ({**EVENT, "term": "x" * 201}, "term"),
         ({**EVENT, "serious": "very"}, "serious"),
@@ -50,6 +49,13 @@ def test_bad_event_is_a_400_naming_the_field(p_c1, ra_c1, api, body, field):
     response = api(ra_c1).post("/api/adverse-events/", body, format="json")
     assert response.status_code == 400
     assert list(response.json()["errors"]) == [field]
+
+
+def test_a_resolution_before_the_onset_is_a_409_naming_the_field(p_c1, ra_c1, api):
+    body = {**EVENT, "resolved_on": "2023-01-01"}
+    response = api(ra_c1).post("/api/adverse-events/", body, format="json")
+    assert response.status_code == 409
+    assert list(response.json()["errors"]) == ["resolved_on"]
 
 
 def test_an_onset_before_consent_is_a_409_naming_the_field(p_c1, ra_c1, api):
