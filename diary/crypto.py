@@ -1,5 +1,7 @@
 """Sealing of arm codes in the randomization list (Fernet, key from ALLOCATION_KEY)."""
 
+import hashlib
+import hmac
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -50,3 +52,12 @@ def seal_arm(arm_code: str) -> str:
 
 def open_arm(sealed: str) -> str:
     return open_text(sealed).rstrip("\0")
+
+
+def stratum_key(list_id: int, stratum: str) -> str:
+    """A keyed digest of a stratum's name within one list: the next bottle of a
+    stratum is found by it, and a database dump read without ALLOCATION_KEY does not
+    say which stratum (or which block) a bottle belongs to."""
+    _current()  # refuses clearly when the key is missing or malformed
+    message = f"stratum|{list_id}|{stratum}".encode()
+    return hmac.new(settings.ALLOCATION_KEY.encode(), message, hashlib.sha256).hexdigest()

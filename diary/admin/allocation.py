@@ -79,7 +79,7 @@ class RandomizationListAdmin(UnblindedOnlyMixin, HistoryAdmin):
 @admin.register(ListEntry)
 class ListEntryAdmin(UnblindedOnlyMixin, admin.ModelAdmin):
     list_display = ("bottle_number", "arm", "block", "stratum", "is_spare", "given_to")
-    list_filter = ("is_spare", "stratum")
+    list_filter = ("is_spare",)
     search_fields = ("=bottle_number",)
     list_per_page = 200
     fields = ("randomization_list", "bottle_number", "arm", "block", "stratum", "is_spare")

@@ -2,13 +2,19 @@
 participants, and the audit records of unblinding and of the trial's lock.
 
 The arm is stored encrypted (see diary.crypto) so that a database dump read by a
-blinded person does not reveal it; only the unblinded selectors open it. The seed
-of a generated list is sealed too: with the seed, anyone could regenerate the list.
+blinded person does not reveal it; only the unblinded selectors open it. So are the
+rest of the list: each bottle's block and stratum, and the generation's parameters
+(block sizes, strata) and seed. With the seed anyone could regenerate the list; with
+the blocks, one arm made known by an emergency unblinding would give the arms of the
+rest of its block. A stratum is also kept as a keyed digest, by which the next
+bottle of a stratum is found.
 
 A list is frozen at its first allocation. From then on the ORM refuses to change or
 delete it or its entries (save, delete, queryset update/delete, bulk operations);
 the fingerprint (sha256) shows any change made around the ORM.
 """
+
+import json
 
 from django.conf import settings
 from django.db import models
@@ -16,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from diary.crypto import open_text, seal_text
+from diary.crypto import open_text, seal_text, stratum_key
 from diary.errors import ListFrozen
 
 FROZEN_MESSAGE = (
@@ -56,7 +62,9 @@ class RandomizationList(models.Model):
     seed_sealed = models.TextField(
         blank=True, help_text="The generator's seed, encrypted like the arms."
     )
-    parameters = models.JSONField(default=dict, blank=True)
+    parameters_sealed = models.TextField(
+        blank=True, help_text="The generation's parameters (JSON), encrypted like the arms."
+    )
     sha256 = models.CharField(max_length=64, help_text="Fingerprint of the list's content.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -93,6 +101,23 @@ class RandomizationList(models.Model):
     @seed.setter
     def seed(self, value: int | None) -> None:
         self.seed_sealed = "" if value is None else seal_text(str(int(value)))
+
+    @property
+    def parameters(self) -> dict:
+        """The generation's parameters (method's block sizes, strata, file name...),
+        opened with ALLOCATION_KEY."""
+        return json.loads(open_text(self.parameters_sealed)) if self.parameters_sealed else {}
+
+    @parameters.setter
+    def parameters(self, value: dict) -> None:
+        self.parameters_sealed = seal_text(json.dumps(value or {}, sort_keys=True))
+
+    @property
+    def stratify_by(self) -> list[str]:
+        return list(self.parameters.get("stratify_by", []))
+
+    def stratum_key(self, stratum: str) -> str:
+        return stratum_key(self.pk, stratum)
 
     def _frozen_in_database(self) -> bool:
         return (
@@ -132,8 +157,11 @@ class ListEntry(models.Model):
     )
     bottle_number = models.PositiveIntegerField()
     arm_sealed = models.TextField(help_text="The arm code, encrypted.")
-    block = models.PositiveIntegerField(null=True, blank=True)
-    stratum = models.CharField(max_length=60, blank=True)
+    block_sealed = models.TextField(blank=True, help_text="The block number, encrypted.")
+    stratum_sealed = models.TextField(blank=True, help_text="The stratum, encrypted.")
+    stratum_key = models.CharField(
+        max_length=64, blank=True, help_text="A keyed digest of the stratum (to find bottles)."
+    )
     is_spare = models.BooleanField(default=False)
 
     objects = ListEntryQuerySet.as_manager()
@@ -151,7 +179,7 @@ class ListEntry(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["randomization_list", "is_spare", "stratum", "bottle_number"],
+                fields=["randomization_list", "is_spare", "stratum_key", "bottle_number"],
                 name="list_entry_next_bottle",
             )
         ]
@@ -174,6 +202,22 @@ class ListEntry(models.Model):
         return RandomizationList.objects.filter(
             pk=self.randomization_list_id, frozen_at__isnull=False
         ).exists()
+
+    def seal(self, *, block: int | None, stratum: str) -> "ListEntry":
+        """Seal the bottle's block and stratum (its list must be saved: the stratum's
+        digest is keyed by the list)."""
+        self.block_sealed = "" if block is None else seal_text(str(int(block)))
+        self.stratum_sealed = seal_text(stratum or "")
+        self.stratum_key = stratum_key(self.randomization_list_id, stratum or "")
+        return self
+
+    @property
+    def block(self) -> int | None:
+        return int(open_text(self.block_sealed)) if self.block_sealed else None
+
+    @property
+    def stratum(self) -> str:
+        return open_text(self.stratum_sealed) if self.stratum_sealed else ""
 
 
 class Allocation(models.Model):

@@ -109,7 +109,7 @@ def randomization_list_check(*, randomization_list: RandomizationList) -> ListCh
     rows = randomization_list_rows(randomization_list=randomization_list)
     actual = fingerprint(rows)
     trial = randomization_list.trial
-    strata = strata_of(trial, randomization_list.parameters.get("stratify_by", []))
+    strata = strata_of(trial, randomization_list.stratify_by)
     return ListCheck(
         fingerprint=actual,
         intact=hmac.compare_digest(actual, randomization_list.sha256),
@@ -133,7 +133,7 @@ _VERIFIED: dict[tuple, str] = {}
 def _sealed_digest(randomization_list: RandomizationList) -> str:
     digest = hashlib.sha256()
     entries = randomization_list.entries.order_by("bottle_number").values_list(
-        "bottle_number", "arm_sealed", "block", "stratum", "is_spare"
+        "bottle_number", "arm_sealed", "block_sealed", "stratum_sealed", "is_spare"
     )
     for entry in entries.iterator(2000):
         digest.update(repr(entry).encode())
@@ -174,7 +174,7 @@ def participant_stratum(
     *, participant: Participant, randomization_list: RandomizationList
 ) -> tuple[str, list[str]]:
     """(stratum, names of the stratification factors not recorded for the participant)."""
-    return stratum_of(participant, randomization_list.parameters.get("stratify_by", []))
+    return stratum_of(participant, randomization_list.stratify_by)
 
 
 def randomization_refusals(*, participant: Participant, on: date) -> list[str]:
@@ -261,25 +261,23 @@ class ListStock:
 
 
 def list_stock(*, randomization_list: RandomizationList) -> ListStock:
-    entries = randomization_list.entries.values_list("stratum", "is_spare", "allocation")
+    entries = randomization_list.entries.values_list("stratum_key", "is_spare", "allocation")
     left: Counter[str] = Counter()
     bottles = randomized = spares = spares_used = 0
-    for stratum, is_spare, allocation in entries:
+    for key, is_spare, allocation in entries:
         bottles += 1
         if is_spare:
             spares += 1
             spares_used += allocation is not None
         elif allocation is None:
-            left[stratum] += 1
+            left[key] += 1
         else:
             randomized += 1
-    strata = strata_of(
-        randomization_list.trial, randomization_list.parameters.get("stratify_by", [])
-    )
+    strata = strata_of(randomization_list.trial, randomization_list.stratify_by)
     return ListStock(
         bottles=bottles,
         randomized=randomized,
-        left_by_stratum={s: left.get(s, 0) for s in strata},
+        left_by_stratum={s: left.get(randomization_list.stratum_key(s), 0) for s in strata},
         spares=spares,
         spares_used=spares_used,
     )

@@ -8,12 +8,10 @@ neutrally ("arm_1", "arm_2"), so no arm code or label leaves in a blinded export
 
 import pandas as pd
 
-from diary.crypto import open_arm
 from diary.models import (
     AdverseEvent,
     ArmRole,
     DiaryWeek,
-    ListEntry,
     Participant,
     ScreeningRecord,
     Trial,
@@ -140,13 +138,19 @@ def _floats(row: tuple, positions) -> tuple:
 
 
 def _allocation(trial: Trial) -> pd.DataFrame:
-    """The randomization list with its arms opened; `is_spare` only when it has spares."""
-    entries = ListEntry.objects.filter(randomization_list__trial=trial).values_list(
-        "bottle_number", "arm_sealed", "block", "stratum", "is_spare"
-    )
+    """The randomization list opened (arms, blocks, strata); `is_spare` only when it
+    has spares."""
+    from diary.models import RandomizationList
+    from diary.selectors.allocation import randomization_list_rows
+
+    randomization_list = RandomizationList.objects.filter(trial=trial).first()
     rows = sorted(
-        (bottle, open_arm(sealed), block, stratum, spare)
-        for bottle, sealed, block, stratum, spare in entries
+        (row.bottle_number, row.arm_code, row.block, row.stratum, row.is_spare)
+        for row in (
+            randomization_list_rows(randomization_list=randomization_list)
+            if randomization_list
+            else []
+        )
     )
     frame = _frame(ALLOCATION, rows)
     return frame if frame["is_spare"].any() else frame.drop(columns=["is_spare"])

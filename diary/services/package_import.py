@@ -214,10 +214,8 @@ class _PackageWriter:
                         randomization_list=rlist,
                         bottle_number=row["bottle_number"],
                         arm_sealed=seal_arm(row["arm_code"]),
-                        block=row["block"],
-                        stratum=row["stratum"] or "",
                         is_spare=bool(row["is_spare"]),
-                    )
+                    ).seal(block=row["block"], stratum=row["stratum"] or "")
                     for row in entries
                 ],
                 batch_size=BATCH,

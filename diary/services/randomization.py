@@ -96,7 +96,7 @@ def participant_randomize(
     stratum, _ = participant_stratum(participant=participant, randomization_list=randomization_list)
     entry = (
         _free_entries(randomization_list)
-        .filter(is_spare=False, stratum=stratum)
+        .filter(is_spare=False, stratum_key=randomization_list.stratum_key(stratum))
         .order_by("bottle_number")
         .first()
     )

@@ -84,10 +84,8 @@ def _store(
                 randomization_list=randomization_list,
                 bottle_number=row.bottle_number,
                 arm_sealed=seal_arm(row.arm_code),
-                block=row.block,
-                stratum=row.stratum,
                 is_spare=row.is_spare,
-            )
+            ).seal(block=row.block, stratum=row.stratum)
             for row in rows
         ],
         batch_size=2000,

@@ -42,8 +42,7 @@ def stored_trial(*, randomized: int = 12, seed: int = 7, trial: Trial | None = N
             randomization_list=listing,
             bottle_number=b,
             arm_sealed=seal_arm(arms[(b + (b - 1) // 4) % 2]),
-            block=(b - 1) // 4 + 1,
-        )
+        ).seal(block=(b - 1) // 4 + 1, stratum="")
         for b in range(1, bottles + 1)
     )
     add_randomized(trial, range(randomized), rng)

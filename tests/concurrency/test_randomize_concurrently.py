@@ -123,7 +123,7 @@ def test_simultaneous_randomizations_in_strata_take_each_strata_first_bottles(tr
             Participant.objects.filter(site=site).values_list("bottle_number", flat=True)
         )
         first = list(
-            rlist.entries.filter(stratum=site.code)
+            rlist.entries.filter(stratum_key=rlist.stratum_key(site.code))
             .order_by("bottle_number")
             .values_list("bottle_number", flat=True)[: N // 2]
         )

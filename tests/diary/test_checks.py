@@ -20,12 +20,14 @@ def test_intact_list_passes(trial):
 
 
 def test_list_changed_behind_the_orm_fails_the_startup_check(trial):
+    from diary.crypto import seal_text
+
     rlist = make_list(trial)
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE diary_listentry SET stratum = 'x' WHERE randomization_list_id = %s "
+            "UPDATE diary_listentry SET stratum_sealed = %s WHERE randomization_list_id = %s "
             "AND bottle_number = 1",
-            [rlist.pk],
+            [seal_text("x"), rlist.pk],
         )
     problems = randomization_list_intact(databases=["default"])
     assert [p.id for p in problems] == ["diary.E001"]

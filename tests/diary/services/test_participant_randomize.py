@@ -84,7 +84,8 @@ def test_stratified_list_gives_the_next_bottle_of_the_participants_stratum(
     trial, site_c1, site_c2, coordinator
 ):
     rlist = make_list(trial, stratify_by=["site"], bottles_per_stratum=10, block_sizes=(2,))
-    first_c2 = rlist.entries.filter(stratum="C2").order_by("bottle_number").first().bottle_number
+    c2 = rlist.entries.filter(stratum_key=rlist.stratum_key("C2"))
+    first_c2 = c2.order_by("bottle_number").first().bottle_number
     c2 = ready_to_randomize(trial, site_c2)
     c1 = ready_to_randomize(trial, site_c1)
     c2b = ready_to_randomize(trial, site_c2)
@@ -304,7 +305,11 @@ def test_randomize_refuses_a_list_changed_behind_the_orm_after_it_was_verified(
 ):
     participant_randomize(participant=ready_to_randomize(trial), by_user=coordinator)
     entry = ListEntry.objects.get(randomization_list=rlist, bottle_number=2)
+    other = ListEntry.objects.get(randomization_list=rlist, bottle_number=3)
     with connection.cursor() as cursor:  # a frozen list cannot change through the ORM
-        cursor.execute("UPDATE diary_listentry SET block = block + 1000 WHERE id = %s", [entry.pk])
+        cursor.execute(
+            "UPDATE diary_listentry SET block_sealed = %s WHERE id = %s",
+            [other.block_sealed if other.block != entry.block else "", entry.pk],
+        )
     with pytest.raises(ListIntegrityError):
         participant_randomize(participant=ready_to_randomize(trial), by_user=coordinator)

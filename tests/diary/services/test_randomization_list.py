@@ -67,7 +67,7 @@ def test_fingerprint_is_the_sha256_of_the_canonical_list(trial, unblinded):
 
 def test_stratified_list_has_the_strata_of_the_factors(trial, unblinded):
     rlist = _generate(trial, unblinded, stratify_by=["site", "sex"], bottles_per_stratum=8)
-    strata = set(rlist.entries.filter(is_spare=False).values_list("stratum", flat=True))
+    strata = {e.stratum for e in rlist.entries.filter(is_spare=False)}
     assert strata == {"C1/F", "C1/M", "C2/F", "C2/M"}
     assert rlist.parameters["stratify_by"] == ["site", "sex"]
 
@@ -194,9 +194,9 @@ def test_orm_refuses_every_change_to_a_frozen_list(trial, coordinator):
     attempts = [
         lambda: entry.save(),
         lambda: entry.delete(),
-        lambda: ListEntry.objects.filter(pk=entry.pk).update(stratum="x"),
+        lambda: ListEntry.objects.filter(pk=entry.pk).update(stratum_key="x"),
         lambda: ListEntry.objects.filter(pk=entry.pk).delete(),
-        lambda: ListEntry.objects.bulk_update([entry], ["stratum"]),
+        lambda: ListEntry.objects.bulk_update([entry], ["stratum_key"]),
         lambda: ListEntry.objects.bulk_create(
             [ListEntry(randomization_list=rlist, bottle_number=999, arm_sealed="x")]
         ),
@@ -215,7 +215,8 @@ def test_orm_refuses_every_change_to_a_frozen_list(trial, coordinator):
 
 def test_unfrozen_list_entries_can_still_be_changed_by_the_orm(trial):
     rlist = make_list(trial)
-    assert ListEntry.objects.filter(randomization_list=rlist, bottle_number=1).update(block=99) == 1
+    entries = ListEntry.objects.filter(randomization_list=rlist, bottle_number=1)
+    assert entries.update(block_sealed="") == 1
 
 
 def test_list_can_be_frozen_before_any_allocation(trial, unblinded):

@@ -1,6 +1,7 @@
-"""Identifiers stored before they had a declared format (a slash, a space, too long)
-are rewritten by the migration that adds the format, each with a history row that
-keeps the old value; every stored id then has a URL."""
+"""A database made before this version upgrades in place: identifiers stored before
+they had a declared format (a slash, a space, too long) are rewritten, each with a
+history row that keeps the old value (every stored id then has a URL); the
+randomization list's blocks, strata and parameters are sealed like its arms."""
 
 from datetime import date
 
@@ -14,7 +15,7 @@ AFTER = [("diary", "0008_declarations_version_treatment_stop")]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_unsafe_identifiers_are_rewritten_with_their_history():
+def test_an_older_database_is_upgraded_in_place():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     apps = executor.loader.project_state(BEFORE).apps
@@ -39,6 +40,15 @@ def test_unsafe_identifiers_are_rewritten_with_their_history():
         sex="F",
         age=70,
     )
+    listing = apps.get_model("diary", "RandomizationList").objects.create(
+        trial=trial,
+        source="generated",
+        parameters={"block_sizes": [2, 4], "stratify_by": ["site"]},
+        sha256="0" * 64,
+    )
+    apps.get_model("diary", "ListEntry").objects.create(
+        randomization_list=listing, bottle_number=1, arm_sealed="x", block=3, stratum="C1"
+    )
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -55,3 +65,12 @@ def test_unsafe_identifiers_are_rewritten_with_their_history():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+    from diary.models import ListEntry, RandomizationList
+
+    entry = ListEntry.objects.get()
+    assert (entry.block, entry.stratum) == (3, "C1")
+    assert entry.stratum_key == RandomizationList.objects.get().stratum_key("C1")
+    assert RandomizationList.objects.get().parameters["block_sizes"] == [2, 4]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM diary_listentry")
+        assert "C1" not in repr(cursor.fetchall())
