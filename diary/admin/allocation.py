@@ -136,7 +136,13 @@ class AllocationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(participant__in=participants_for(request.user))
+        allocations = (
+            super().get_queryset(request).filter(participant__in=participants_for(request.user))
+        )
+        if not is_unblinded(request.user):
+            # A spare set aside is of another arm than its participant's.
+            allocations = allocations.filter(kind__in=Allocation.GIVEN)
+        return allocations
 
 
 @admin.register(EmergencyUnblinding)

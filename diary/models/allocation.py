@@ -222,11 +222,14 @@ class ListEntry(models.Model):
 
 class Allocation(models.Model):
     """A bottle of the list given to a participant: at randomization, or later as a
-    replacement for a lost or damaged bottle (a spare of the same arm)."""
+    replacement for a lost or damaged bottle (a spare of the same arm). With every
+    replacement a spare of each other arm is set aside (never given, shown only to
+    the unblinded statistician), so the reserve runs down alike whatever the arm."""
 
     class Kind(models.TextChoices):
         RANDOMIZATION = "randomization", "Randomization"
         REPLACEMENT = "replacement", "Replacement bottle"
+        SET_ASIDE = "set_aside", "Spare set aside with a replacement"
 
     participant = models.ForeignKey(
         "diary.Participant", on_delete=models.PROTECT, related_name="allocations"
@@ -235,6 +238,8 @@ class Allocation(models.Model):
         ListEntry, on_delete=models.PROTECT, related_name="allocation"
     )
     kind = models.CharField(max_length=13, choices=Kind.choices)
+    # The participant's bottles in use: randomization and replacements, not set-asides.
+    GIVEN = (Kind.RANDOMIZATION, Kind.REPLACEMENT)
     allocated_on = models.DateField()
     allocated_at = models.DateTimeField(default=timezone.now)
     by_user = models.ForeignKey(
@@ -255,7 +260,8 @@ class Allocation(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind="randomization", replaces__isnull=True)
-                | (Q(kind="replacement", replaces__isnull=False) & ~Q(reason="")),
+                | (Q(kind="replacement", replaces__isnull=False) & ~Q(reason=""))
+                | (Q(kind="set_aside", replaces__isnull=True) & ~Q(reason="")),
                 name="allocation_replacement_has_reason_and_predecessor",
             ),
         ]

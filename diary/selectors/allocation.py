@@ -64,6 +64,35 @@ def participant_arm_codes(*, trial: Trial) -> dict[str, str]:
     }
 
 
+def free_entries(randomization_list: RandomizationList):
+    """Entries not given yet: no allocation record, and (for data imported without
+    allocation records) not any participant's bottle number."""
+    taken = Participant.objects.filter(
+        trial_id=randomization_list.trial_id, bottle_number__isnull=False
+    ).values("bottle_number")
+    return ListEntry.objects.filter(
+        randomization_list=randomization_list, allocation__isnull=True
+    ).exclude(bottle_number__in=taken)
+
+
+def spares_by_arm(*, randomization_list: RandomizationList) -> dict[str, list[ListEntry]]:
+    """{arm code: the unused spares of that arm} for every arm of the trial."""
+    spares: dict[str, list[ListEntry]] = {
+        code: [] for code in randomization_list.trial.arms.values_list("code", flat=True)
+    }
+    for spare in free_entries(randomization_list).filter(is_spare=True):
+        spares.setdefault(open_arm(spare.arm_sealed), []).append(spare)
+    return spares
+
+
+def replacements_left(*, randomization_list: RandomizationList) -> int:
+    """How many more replacement bottles the reserve allows: the same for every
+    participant whatever their arm (each replacement takes a spare of every arm), so
+    it may be shown to blinded staff."""
+    spares = spares_by_arm(randomization_list=randomization_list)
+    return min((len(entries) for entries in spares.values()), default=0)
+
+
 def blinded_group_codes(*, trial: Trial) -> dict[str, str]:
     """{arm code: 'A' | 'B'}: the trial's fixed, secret naming of the arms in blinded
     reports. The order is keyed by ALLOCATION_KEY, so it is stable for the trial's
@@ -238,9 +267,12 @@ def randomization_refusals(*, participant: Participant, on: date) -> list[str]:
 
 
 def bottle_history(*, participant: Participant) -> QuerySet[Allocation]:
-    """The bottles the participant was given, first the randomization bottle."""
-    return participant.allocations.select_related("list_entry", "by_user").order_by(
-        "allocated_at", "pk"
+    """The bottles the participant was given, first the randomization bottle (never
+    the spares set aside with a replacement: their arm is the other one)."""
+    return (
+        participant.allocations.filter(kind__in=Allocation.GIVEN)
+        .select_related("list_entry", "by_user")
+        .order_by("allocated_at", "pk")
     )
 
 

@@ -27,9 +27,11 @@ from diary.errors import (
 from diary.models import Allocation, ListEntry, Participant, Phase, RandomizationList
 from diary.roles import Role, may_enter_data, role_of
 from diary.selectors.allocation import (
+    free_entries,
     list_intact_or_raise,
     participant_stratum,
     randomization_refusals,
+    spares_by_arm,
 )
 from diary.selectors.scoping import participants_for
 from diary.services.audit import apply_changes, ensure_current, ensure_trial_open
@@ -44,17 +46,6 @@ NO_LIST = "No randomization list has been stored yet; ask the unblinded statisti
 def _ensure_in_scope(participant: Participant, by_user) -> None:
     if not participants_for(by_user).filter(pk=participant.pk).exists():
         raise AccessDenied(f"{participant.participant_id} is not at one of your sites.")
-
-
-def _free_entries(randomization_list: RandomizationList):
-    """Entries not given yet: no allocation record, and (for data imported without
-    allocation records) not any participant's bottle number."""
-    taken = Participant.objects.filter(
-        trial_id=randomization_list.trial_id, bottle_number__isnull=False
-    ).values("bottle_number")
-    return ListEntry.objects.filter(
-        randomization_list=randomization_list, allocation__isnull=True
-    ).exclude(bottle_number__in=taken)
 
 
 def _locked_list(trial) -> RandomizationList:
@@ -95,7 +86,7 @@ def participant_randomize(
     randomization_list = _locked_list(trial)
     stratum, _ = participant_stratum(participant=participant, randomization_list=randomization_list)
     entry = (
-        _free_entries(randomization_list)
+        free_entries(randomization_list)
         .filter(is_spare=False, stratum_key=randomization_list.stratum_key(stratum))
         .order_by("bottle_number")
         .first()
@@ -129,7 +120,9 @@ def _current_allocation(participant: Participant, randomization_list) -> Allocat
     """The participant's bottle in use. A participant imported with a bottle number but
     no allocation record gets the record of their randomization bottle first."""
     current = (
-        Allocation.objects.filter(participant=participant, replaced_by__isnull=True)
+        Allocation.objects.filter(
+            participant=participant, replaced_by__isnull=True, kind__in=Allocation.GIVEN
+        )
         .select_related("list_entry")
         .first()
     )
@@ -156,6 +149,9 @@ NO_SPARE = (
     "No replacement bottle can be given: the reserve of spare bottles is used up. "
     "Ask the unblinded statistician."
 )
+SET_ASIDE_REASON = (
+    "set aside with the replacement of bottle {bottle}, so that every arm's reserve runs down alike"
+)
 
 
 @transaction.atomic
@@ -165,9 +161,14 @@ def bottle_replace(
     """Give a randomized participant a spare bottle of the same arm in place of a lost
     or damaged one; returns the new bottle number.
 
-    The spare is drawn at random among the unused spares of the arm, and the request is
-    refused for everyone as soon as any arm has no spare left, so neither the number
-    given nor a refusal hints at the arm.
+    Nothing a blinded requester sees depends on the arm. Each replacement takes one
+    spare of every arm: the participant's, drawn at random, is given; one of each other
+    arm, drawn at random, is set aside (recorded, never given, shown only to the
+    unblinded statistician). So the reserve shrinks by the same amount whichever arm
+    a request was for, every request is answered alike until it runs out, and it runs
+    out after the same number of replacements whatever the arms of those who asked:
+    which request exhausts it says nothing about who shares an arm. The number given
+    is a random spare of the arm, whose arm a blinded user cannot see.
     """
     if by_user is not None:
         if role_of(by_user) != Role.COORDINATOR:
@@ -193,22 +194,32 @@ def bottle_replace(
     randomization_list = _locked_list(participant.trial)
     current = _current_allocation(participant, randomization_list)
     arm = open_arm(current.list_entry.arm_sealed)
-    spares: dict[str, list[ListEntry]] = {
-        code: [] for code in participant.trial.arms.values_list("code", flat=True)
-    }
-    for spare in _free_entries(randomization_list).filter(is_spare=True):
-        spares.setdefault(open_arm(spare.arm_sealed), []).append(spare)
+    spares = spares_by_arm(randomization_list=randomization_list)
     if any(not entries for entries in spares.values()):
         raise AllocationExhausted(NO_SPARE)
+    today = timezone.localdate()
     entry = secrets.choice(spares[arm])
     Allocation.objects.create(
         participant=participant,
         list_entry=entry,
         kind=Allocation.Kind.REPLACEMENT,
-        allocated_on=timezone.localdate(),
+        allocated_on=today,
         by_user=by_user,
         reason=reason[:300],
         replaces=current,
+    )
+    set_aside = SET_ASIDE_REASON.format(bottle=current.list_entry.bottle_number)
+    Allocation.objects.bulk_create(
+        Allocation(
+            participant=participant,
+            list_entry=secrets.choice(entries),
+            kind=Allocation.Kind.SET_ASIDE,
+            allocated_on=today,
+            by_user=by_user,
+            reason=set_aside,
+        )
+        for other, entries in spares.items()
+        if other != arm
     )
     # One more version: a form or request based on the old bottle is out of date.
     apply_changes(participant, {}, by_user=by_user, reason="replacement bottle")

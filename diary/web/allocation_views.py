@@ -29,6 +29,7 @@ from diary.selectors.allocation import (
     randomization_list_rows,
     randomization_list_table,
     randomized_participants_for,
+    replacements_left,
     trial_events,
 )
 from diary.selectors.recipients import emergency_notice
@@ -297,14 +298,14 @@ def bottle_replacement(request: HttpRequest, participant_id: str) -> HttpRespons
             )
             return redirect("diary:bottle_replacement", participant.participant_id)
     randomization_list = _list_or_none(participant.trial)
-    stock = list_stock(randomization_list=randomization_list) if randomization_list else None
+    left = replacements_left(randomization_list=randomization_list) if randomization_list else 0
     return render(
         request,
         "allocation/replacement.html",
         {
             "participant": participant,
             "bottles": bottle_history(participant=participant),
-            "stock": stock,
+            "replacements_left": left,
             "form": form,
         },
     )

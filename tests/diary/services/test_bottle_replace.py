@@ -39,7 +39,9 @@ def test_replacement_is_an_unused_spare_of_the_same_arm(trial, randomized, coord
 def test_both_bottles_are_kept_in_the_audit_trail(trial, randomized, coordinator):
     participant = randomized[0]
     number = bottle_replace(participant=participant, reason="bottle broke", by_user=coordinator)
-    first, second = Allocation.objects.filter(participant=participant).order_by("pk")
+    first, second = Allocation.objects.filter(
+        participant=participant, kind__in=Allocation.GIVEN
+    ).order_by("pk")
     assert (first.kind, first.list_entry.bottle_number) == ("randomization", 1)
     assert (second.kind, second.list_entry.bottle_number) == ("replacement", number)
     assert (second.reason, second.by_user, second.replaces) == ("bottle broke", coordinator, first)
@@ -88,11 +90,11 @@ def test_withdrawn_participant_gets_no_replacement(randomized, coordinator):
 def test_refusal_when_any_arm_has_no_spare_left_says_nothing_of_the_arm(
     trial, randomized, coordinator
 ):
-    # Use up the spares of one arm: afterwards every participant is refused alike.
+    # Use up the reserve: afterwards every participant is refused alike.
     arm = _arm(trial, randomized[0].bottle_number)
     same_arm = [p for p in randomized if _arm(trial, p.bottle_number) == arm]
     other_arm = [p for p in randomized if _arm(trial, p.bottle_number) != arm]
-    for _ in range(5):  # 10 spares 1:1: five of each arm
+    for _ in range(5):  # 10 spares 1:1: five replacements, each takes one of each arm
         bottle_replace(participant=same_arm[0], reason="lost", by_user=coordinator)
     messages = set()
     for participant in same_arm + other_arm:
@@ -115,3 +117,60 @@ def test_imported_participant_without_allocation_record_gets_one(trial, coordina
     assert _arm(trial, number) == _arm(trial, 3)
     first = Allocation.objects.get(participant=participant, kind="randomization")
     assert first.list_entry.bottle_number == 3
+
+
+def test_each_replacement_sets_a_spare_of_the_other_arm_aside(trial, randomized, coordinator):
+    participant = randomized[0]
+    number = bottle_replace(participant=participant, reason="lost", by_user=coordinator)
+    aside = Allocation.objects.get(participant=participant, kind="set_aside")
+    assert aside.list_entry.is_spare and aside.list_entry.bottle_number != number
+    assert _arm(trial, aside.list_entry.bottle_number) != _arm(trial, number)
+    from diary.selectors.allocation import bottle_history, current_bottle_number
+
+    assert [a.kind for a in bottle_history(participant=participant)] == [
+        "randomization",
+        "replacement",
+    ]
+    assert current_bottle_number(participant=participant) == number
+
+
+def _replay_attack(trial, coordinator, targets) -> list[str]:
+    """A coordinator asks for replacements for chosen participants, in turn, until the
+    reserve is used up, noting every answer: given, or refused."""
+    answers = []
+    for participant in targets:
+        try:
+            bottle_replace(participant=participant, reason="lost", by_user=coordinator)
+            answers.append("given")
+        except AllocationExhausted:
+            answers.append("refused")
+    return answers
+
+
+@pytest.mark.parametrize("spares", [4, 10])
+def test_which_request_exhausts_the_reserve_says_nothing_of_the_arms(trial, coordinator, spares):
+    """The attack: with the reserve known to be small, ask for replacements for pairs
+    of participants and see which request is refused. Whether the targets share an
+    arm or not, the answers are the same; only their number, fixed in advance, counts."""
+    make_list(trial, bottles_per_stratum=10, block_sizes=(2,), spares=spares)
+    people = [ready_to_randomize(trial) for _ in range(4)]
+    for p in people:
+        participant_randomize(participant=p, by_user=coordinator)
+    people = [Participant.objects.get(pk=p.pk) for p in people]
+    by_arm: dict[str, list] = {}
+    for p in people:
+        by_arm.setdefault(_arm(trial, p.bottle_number), []).append(p)
+    (first, second), (third, fourth) = by_arm.values()
+    rounds = spares // 2 + 2
+    same_arm = [first, second] * rounds  # the targets share an arm
+    mixed = [third, first] * rounds  # they do not
+    from django.db import transaction
+
+    outcomes = []
+    for targets in (same_arm, mixed):
+        with transaction.atomic():
+            outcomes.append(_replay_attack(trial, coordinator, targets))
+            transaction.set_rollback(True)
+    assert outcomes[0] == outcomes[1]
+    given = spares // 2  # one spare of each arm per replacement
+    assert outcomes[0] == ["given"] * given + ["refused"] * (len(same_arm) - given)
