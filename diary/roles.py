@@ -15,6 +15,9 @@ class Role(models.TextChoices):
 ALL_SITE_ROLES = frozenset({Role.COORDINATOR, Role.STATISTICIAN, Role.UNBLINDED_STATISTICIAN})
 # Roles that may enter or change clinical data.
 DATA_ENTRY_ROLES = frozenset({Role.RESEARCH_ASSISTANT, Role.COORDINATOR})
+# Roles that need a participant's direct identifiers (the phone number for the weekly
+# call): the others read pseudonymised data only (minimum necessary).
+DIRECT_IDENTIFIER_ROLES = frozenset({*DATA_ENTRY_ROLES, Role.INVESTIGATOR})
 # Roles the trial office writes to, so each of their accounts needs an email address:
 # serious adverse event alerts (coordinators, the site's investigators), emergency
 # unblinding notices (coordinators, the unblinded statistician), the overdue-call
@@ -51,3 +54,8 @@ def sees_all_sites(user) -> bool:
 
 def may_enter_data(user) -> bool:
     return role_of(user) in DATA_ENTRY_ROLES
+
+
+def sees_direct_identifiers(user) -> bool:
+    """Whether the user may read participants' direct identifiers (phone numbers)."""
+    return role_of(user) in DIRECT_IDENTIFIER_ROLES

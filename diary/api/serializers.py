@@ -33,7 +33,7 @@ from diary.models import (
     Site,
     Trial,
 )
-from diary.roles import Role
+from diary.roles import Role, sees_direct_identifiers
 from diary.selectors.allocation import current_bottle_number
 from diary.selectors.scoping import participants_for, sites_for
 from diary.services.participants import EDITABLE_FIELDS
@@ -207,7 +207,19 @@ class ScreeningCreateSerializer(JsonInputSerializer):
 # --- participants ------------------------------------------------------------------
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
+class WithoutDirectIdentifiers:
+    """Gives the phone number empty to a reader whose role has no use for it
+    (statisticians, monitors, the data monitoring board): minimum necessary."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if "phone" in data and (request is None or not sees_direct_identifiers(request.user)):
+            data["phone"] = ""
+        return data
+
+
+class ParticipantSerializer(WithoutDirectIdentifiers, serializers.ModelSerializer):
     site = serializers.CharField(source="site.code", read_only=True)
     screening_id = serializers.CharField(source="screening.screening_id", read_only=True)
     creatinine_umol_l = serializers.DecimalField(
@@ -446,14 +458,14 @@ WEEKLY_CALL_SHAPES = PolymorphicProxySerializer(
 )
 
 
-class CallRowSerializer(serializers.Serializer):
+class CallRowSerializer(WithoutDirectIdentifiers, serializers.Serializer):
     """One open call of the queue (diary.selectors.calls.calls_due)."""
 
     status = serializers.ChoiceField(choices=CALL_STATUSES)
     diary_week_id = serializers.IntegerField()
     participant_id = serializers.CharField()
     site = serializers.CharField(source="site_code")
-    phone = serializers.CharField()
+    phone = serializers.CharField(help_text="Empty for roles that do not make the calls.")
     phase = serializers.ChoiceField(choices=Phase.choices)
     week = serializers.IntegerField()
     due_date = serializers.DateField()

@@ -171,7 +171,10 @@ class ParticipantViewSet(
 
     def _render(self, participant, **kwargs):
         participant = self.get_queryset().get(pk=participant.pk)
-        return Response(s.ParticipantDetailSerializer(participant).data, **kwargs)
+        serializer = s.ParticipantDetailSerializer(
+            participant, context=self.get_serializer_context()
+        )
+        return Response(serializer.data, **kwargs)
 
     def partial_update(self, request, *args, **kwargs):
         participant = self.get_object()

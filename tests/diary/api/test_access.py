@@ -73,3 +73,37 @@ def test_docs_page_is_served(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+
+
+# -- minimum necessary: no direct identifier for roles that have no use for it ---------
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_phone"),
+    [
+        ("research_assistant", True),
+        ("coordinator", True),
+        ("investigator", True),
+        ("statistician", False),
+        ("unblinded_statistician", False),
+    ],
+)
+def test_only_the_roles_that_call_read_phone_numbers(trial, site_c1, role, sees_phone):
+    from datetime import date
+
+    from rest_framework.test import APIClient
+
+    from tests.factories import enrol, make_user
+
+    enrol(trial, site_c1, screened_on=date(2023, 1, 2), participant_id="C1-001")
+    user = make_user(role, *([site_c1] if role in ("research_assistant", "investigator") else []))
+    client = APIClient()
+    client.force_authenticate(user)
+    phone = "+44 20 7946 0000"
+    for url in (
+        "/api/participants/",
+        "/api/participants/C1-001/",
+        "/api/calls-due/?on=2023-01-09",
+    ):
+        body = client.get(url).content.decode()
+        assert (phone in body) is sees_phone, (role, url)
