@@ -35,6 +35,10 @@ class Eligibility:
     reasons: list[str] = field(default_factory=list)
 
     @property
+    def outcome_label(self) -> str:
+        return ScreeningOutcome(self.outcome).label if self.outcome else ""
+
+    @property
     def explanation(self) -> str:
         if self.eligible:
             return "Eligible: meets every inclusion criterion and no exclusion criterion."
@@ -44,10 +48,12 @@ class Eligibility:
 def eligibility_decide(
     *, trial: Trial, age: int, answers: Mapping[str, bool], criteria=None
 ) -> Eligibility:
-    """Decide eligibility from the age and the answer to every criterion.
+    """Decide eligibility from the age and the answer to every criterion, and list
+    every criterion the candidate fails (inclusion not met, exclusion met).
 
-    Inclusion is judged first, as CONSORT counts a candidate once: one who fails
-    an inclusion criterion is `not_meeting_inclusion` whatever else holds.
+    The outcome follows CONSORT, which counts a candidate once: one who fails an
+    inclusion criterion is `not_meeting_inclusion` whatever else holds; otherwise one
+    who meets an exclusion criterion is `meeting_exclusion`.
     """
     criteria = list(criteria if criteria is not None else trial.criteria.all())
     unanswered = [c.code for c in criteria if answers.get(c.code) is None]
@@ -64,15 +70,16 @@ def eligibility_decide(
         for c in criteria
         if c.kind == EligibilityCriterion.Kind.INCLUSION and not answers[c.code]
     ]
-    if failed_inclusion:
-        return Eligibility(False, ScreeningOutcome.NOT_MEETING_INCLUSION, failed_inclusion)
     met_exclusion = [
         f"meets exclusion: {c.text}"
         for c in criteria
         if c.kind == EligibilityCriterion.Kind.EXCLUSION and answers[c.code]
     ]
+    reasons = failed_inclusion + met_exclusion
+    if failed_inclusion:
+        return Eligibility(False, ScreeningOutcome.NOT_MEETING_INCLUSION, reasons)
     if met_exclusion:
-        return Eligibility(False, ScreeningOutcome.MEETING_EXCLUSION, met_exclusion)
+        return Eligibility(False, ScreeningOutcome.MEETING_EXCLUSION, reasons)
     return Eligibility(True, None)
 
 

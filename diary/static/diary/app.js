@@ -2,7 +2,7 @@
    - [data-show-when="name=value" | "name>number"]: show a part of a form only when the
      condition holds; hidden inputs are disabled so they are not sent.
    - The error summary takes the focus after a failed submit; otherwise the element
-     marked [data-autofocus] (or its first input) does.
+     marked [data-autofocus] (itself when it has a tabindex, else its first input) does.
    - input[data-umol-target]: shows creatinine in µmol/L as it is typed. */
 (function () {
   "use strict";
@@ -60,7 +60,7 @@
     if (summary) { summary.focus(); return; }
     var target = document.querySelector("[data-autofocus]");
     if (!target) return;
-    var input = target.matches("a, button, input, select, textarea")
+    var input = target.matches("a, button, input, select, textarea, [tabindex]")
       ? target : target.querySelector("input:not([disabled]), select, textarea, button");
     if (input) input.focus();
   }

@@ -106,3 +106,14 @@ def test_a_null_character_is_refused_as_bad_input(trial, site_c1, ra_c1):
             by_user=ra_c1,
         )
     assert "screening_id" in exc.value.errors
+
+
+def test_every_failed_criterion_is_listed_and_inclusion_decides_the_outcome(trial):
+    from diary.services.screening import eligibility_decide
+    from tests.factories import eligible_answers
+
+    answers = {**eligible_answers(trial), "diuretics": True}
+    decision = eligibility_decide(trial=trial, age=60, answers=answers)
+    assert not decision.eligible
+    assert decision.outcome == "not_meeting_inclusion"
+    assert decision.reasons == ["younger than 65 years", "meets exclusion: Takes diuretics"]

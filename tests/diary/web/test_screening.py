@@ -62,10 +62,18 @@ def test_check_explains_each_reason_of_ineligibility(ra, candidate, trial):
     )
     page = response.content.decode()
     assert "Not eligible" in page
+    assert "2 criteria are not met" in page
     assert "younger than 65 years" in page
+    assert "meets exclusion: Takes diuretics" in page  # every failed criterion is listed
     assert "does not meet" not in page  # inclusion fails on age only
     assert 'name="consent"' not in page
     assert "Save to the screening log" in page
+
+
+def test_the_decision_takes_the_focus_after_a_check(ra, candidate):
+    page = ra.post(reverse(URL), {**candidate, "action": "check"}).content.decode()
+    assert 'id="decision"' in page and 'tabindex="-1" data-autofocus' in page
+    assert 'action="/screening/new/#decision"' in page  # without script: scrolled to it
 
 
 def test_exclusion_reason_is_explained_when_inclusion_is_met(ra, candidate):
