@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.http import FileResponse, Http404, HttpRequest
 
+from config.client_ip import client_ip
 from diary.models.artifacts import StoredFile
 
 
@@ -21,7 +22,7 @@ def stored_file_response(
     except FileNotFoundError:
         raise Http404("The file is no longer stored.") from None
     try:
-        record(by_user=request.user, via=via, remote_addr=request.META.get("REMOTE_ADDR") or None)
+        record(by_user=request.user, via=via, remote_addr=client_ip(request) or None)
     except BaseException:
         handle.close()
         raise
