@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from diary.web import views as diary_views
 
 urlpatterns = [
     path("", diary_views.home, name="home"),
     path("healthz", diary_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name none (the admin's, a file's).
+    path("favicon.ico", RedirectView.as_view(url=static("diary/favicon.svg"), permanent=True)),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),

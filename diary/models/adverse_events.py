@@ -34,4 +34,4 @@ class AdverseEvent(models.Model):
         constraints = ADVERSE_EVENT.constraints()
 
     def __str__(self) -> str:
-        return f"{self.participant} {self.term} ({self.onset_on})"
+        return f"{self.participant} · {self.term} ({self.onset_on:%d %b %Y})"

@@ -47,4 +47,4 @@ class DiaryWeek(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.participant} {self.protocol_week}"
+        return f"{self.participant} · {self.protocol_week}"

@@ -298,3 +298,26 @@ def test_days_are_checked_against_other_records_in_the_admin(coordinator_client,
     assert "before consent" in response.content.decode()
     event.refresh_from_db()
     assert event.onset_on == date(2023, 1, 25)
+
+
+# -- the admin in the trial's language ------------------------------------------------
+
+
+def test_history_shows_labels_display_values_and_who(coordinator_client, randomized, coordinator):
+    url = reverse("admin:diary_participant_history", args=(randomized.pk,))
+    page = coordinator_client.get(url).content.decode()
+    assert "Hypertension" in page and "Height" in page
+    assert "None &rarr;" not in page and "False" not in page
+    assert coordinator.get_username() in page
+    assert "Version" not in page
+
+
+def test_records_are_named_as_staff_name_them(randomized):
+    week = randomized.diary_weeks.get(protocol_week__phase="intervention", protocol_week__week=2)
+    assert str(week) == "C1-001 · Intervention week 2"
+
+
+def test_the_admin_has_a_favicon(coordinator_client):
+    page = coordinator_client.get(reverse("admin:index")).content.decode()
+    assert "favicon.svg" in page
+    assert coordinator_client.get("/favicon.ico").status_code == 301
