@@ -44,3 +44,16 @@ def adverse_events_for(user) -> QuerySet[AdverseEvent]:
     if sees_all_sites(user):
         return AdverseEvent.objects.all()
     return AdverseEvent.objects.filter(participant__site__in=_site_ids(user))
+
+
+def participant_counts(*, user) -> dict[str, int]:
+    """Participants of the user's sites: enrolled, randomized, stopped the study
+    product, withdrawn (one query). Never by arm."""
+    from django.db.models import Count, Q
+
+    return participants_for(user).aggregate(
+        enrolled=Count("pk"),
+        randomized=Count("pk", filter=Q(randomized_on__isnull=False)),
+        treatment_stopped=Count("pk", filter=Q(treatment_stopped_on__isnull=False)),
+        withdrawn=Count("pk", filter=Q(withdrawn_on__isnull=False)),
+    )

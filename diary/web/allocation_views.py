@@ -99,18 +99,22 @@ def allocation_home(request: HttpRequest) -> HttpResponse:
     role = role_of(request.user)
     randomization_list = _list_or_none(trial)
     participants = None
+    query = request.GET.get("q", "").strip()
     if role in (Role.COORDINATOR, Role.INVESTIGATOR):
-        participants = Paginator(randomized_participants_for(request.user), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-    stock = list_stock(randomization_list=randomization_list) if randomization_list else None
+        randomized = randomized_participants_for(request.user)
+        if query:
+            randomized = randomized.filter(participant_id__icontains=query)
+        participants = Paginator(randomized, PAGE_SIZE).get_page(request.GET.get("page"))
+    left = replacements_left(randomization_list=randomization_list) if randomization_list else 0
     return render(
         request,
         "allocation/home.html",
         {
             "randomization_list": randomization_list,
-            "stock": stock,
+            "randomized_here": randomized_participants_for(request.user).count(),
+            "replacements_left": left,
             "page": participants,
+            "query": query,
             "unblindings": emergency_unblindings_for(request.user).count(),
         },
     )

@@ -6,14 +6,26 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from diary.roles import may_enter_data
+from diary.roles import Role, may_enter_data, role_of
+
+# Where each role's day starts: the page with something for it to do.
+LANDING = {
+    Role.INVESTIGATOR: "diary:participants",
+    Role.STATISTICIAN: "analysis:reports",
+    Role.UNBLINDED_STATISTICIAN: "diary:allocation",
+}
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Research assistants and coordinators start their day at the call queue."""
+    """Each role lands where its work is: research assistants and coordinators at the
+    call queue, investigators at their participants, statisticians at the reports,
+    the unblinded statistician at the randomization list, lock and closed reports."""
     if may_enter_data(request.user):
         return redirect("diary:calls")
+    landing = LANDING.get(role_of(request.user))
+    if landing:
+        return redirect(landing)
     return render(request, "home.html")
 
 

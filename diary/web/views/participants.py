@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from diary.selectors.scoping import participants_for
+from diary.selectors.scoping import participant_counts, participants_for
 from diary.selectors.timeline import participant_timeline
 from diary.services.participants import (
     participant_treatment_stop,
@@ -33,7 +33,10 @@ def participant_list(request: HttpRequest) -> HttpResponse:
     if query:
         participants = participants.filter(participant_id__icontains=query)
     page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "diary/participants/list.html", {"page": page, "query": query})
+    counts = participant_counts(user=request.user)
+    return render(
+        request, "diary/participants/list.html", {"page": page, "query": query, "counts": counts}
+    )
 
 
 def _timeline_or_404(request, participant_id: str):

@@ -124,3 +124,41 @@ def test_home_for_a_statistician_links_nothing_of_capture(trial):
     page = signed_in(make_user("statistician")).get(reverse("home")).content.decode()
     assert reverse("diary:calls") not in page
     assert reverse("diary:participants") not in page
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("research_assistant", "/calls/"),
+        ("coordinator", "/calls/"),
+        ("investigator", "/participants/"),
+        ("statistician", "/reports/"),
+        ("unblinded_statistician", "/allocation/"),
+    ],
+)
+def test_each_role_lands_where_its_work_is(trial, site_c1, role, landing):
+    from tests.diary.web.conftest import signed_in
+    from tests.factories import make_user
+
+    user = make_user(role, *([site_c1] if role in ("research_assistant", "investigator") else []))
+    response = signed_in(user).get("/")
+    assert response.status_code == 302 and response["Location"] == landing
+    assert signed_in(user).get(landing).status_code == 200
+
+
+def test_the_investigator_sees_the_counts_of_their_sites_and_can_search(
+    trial, site_c1, site_c2
+):
+    from datetime import date
+
+    from tests.diary.web.conftest import signed_in
+    from tests.factories import enrol, make_user
+
+    for site, pid in ((site_c1, "C1-001"), (site_c1, "C1-002"), (site_c2, "C2-001")):
+        enrol(trial, site, screened_on=date(2023, 1, 2), participant_id=pid)
+    client = signed_in(make_user("investigator", site_c1))
+    page = client.get("/participants/").content.decode()
+    assert "2 enrolled, 0 randomized" in page
+    found = client.get("/participants/?q=002").context["page"].object_list
+    assert [p.participant_id for p in found] == ["C1-002"]
+    assert "randomized at your sites" in client.get("/allocation/").content.decode()
