@@ -394,6 +394,17 @@ def _week_value(name: str, **options):
     return DIARY_WEEK[name].serializer_field(**options)
 
 
+def _out_of_window_field():
+    return serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Confirms a reached call's date outside the week's window (due date ± the "
+            "protocol's window): a protocol deviation, listed as such."
+        ),
+    )
+
+
 class WeeklyCallSerializer(JsonInputSerializer):
     """One call. Not reached: one more attempt. Reached: the week's values (cramps;
     duration and severity when cramps > 0; capsules missed in the intervention
@@ -404,6 +415,7 @@ class WeeklyCallSerializer(JsonInputSerializer):
     version = version_field()
     reached = serializers.BooleanField()
     call_date = _week_value("call_date", help_text="Defaults to today.")
+    out_of_window = _out_of_window_field()
     cramps = _week_value("cramps")
     duration_min = _week_value("duration_min")
     severity = _week_value("severity")
@@ -420,6 +432,7 @@ class WeeklyCallSerializer(JsonInputSerializer):
 class _CallShape(JsonInputSerializer):
     version = version_field()
     call_date = _week_value("call_date", help_text="Defaults to today.")
+    out_of_window = _out_of_window_field()
     reason = reason_field("Why recorded values are corrected (required for corrections).")
 
 

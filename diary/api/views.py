@@ -282,6 +282,7 @@ class DiaryWeekViewSet(VersionedMixin, viewsets.ReadOnlyModelViewSet):
             by_user=request.user,
             reason=data.get("reason", ""),
             expected_version=expected_version(request, data),
+            out_of_window=data.get("out_of_window", False),
         )
         return Response(s.DiaryWeekSerializer(self.get_queryset().get(pk=week.pk)).data)
 

@@ -340,11 +340,30 @@ def week_start(*, start, week: int):
     return start + timedelta(days=7 * (week - 1))
 
 
+def call_window(*, due, window_days: int):
+    """The days a week's call is on time: its due date ± the protocol's window."""
+    return due - timedelta(days=window_days), due + timedelta(days=window_days)
+
+
 def _week_across(values, context: Context):
     """A call is not before its week began; no reached call for a week that began
-    after the participant withdrew. Context: phase, week, start (consent for the
-    screening diary, randomization for the intervention), withdrawn_on."""
+    after the participant withdrew; a reached call outside the week's window only when
+    the caller confirms its date. Context: phase, week, start (consent for the
+    screening diary, randomization for the intervention), withdrawn_on, and for the
+    window due, window_days and out_of_window_confirmed."""
     start, week, phase = context.values.get("start"), context.week, context.phase
+    due = context.values.get("due")
+    call_date = values.get("call_date")
+    if due is not None and values.get("reached") is True and call_date not in EMPTY:
+        first, last = call_window(due=due, window_days=context.values.get("window_days", 0))
+        confirmed = context.values.get("out_of_window_confirmed")
+        if not first <= call_date <= last and not confirmed:
+            yield (
+                "call_date",
+                f"The call date is outside this week's window ({first:%d %b} to "
+                f"{last:%d %b %Y}). Check it; if the call was made that day, confirm it.",
+                f"call {call_date} is outside the week's window {first} to {last}",
+            )
     if start is None:
         return
     begins = week_start(start=start, week=week)

@@ -5,7 +5,7 @@ week that began after the withdrawal). Screening-diary totals are kept for the
 deviation warnings."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -88,15 +88,34 @@ def diary_check(
         context = None
         if ref is not None and known(phase, week) and week <= weeks[phase]:
             start = ref.randomized_on if phase == "intervention" else ref.consented_on
+            # Historical calls outside their window are deviations, listed as warnings.
             context = Context(
                 {"phase": phase, "week": week, "start": start, "withdrawn_on": ref.withdrawn_on}
             )
+            _window_warning(line, row, start, week, protocol, warnings)
         rules_check(spec, line, row, problems, context=context, today=today)
         screening_week = known(phase, week) and phase == "screening"
         if ref is not None and screening_week and row["reached"] is True and known(row["cramps"]):
             ref.screening_cramps += row["cramps"]
             ref.screening_weeks_observed += 1
     return count
+
+
+def _window_warning(line, row, start, week, protocol, warnings: ProblemLog) -> None:
+    from diary.declarations.records import call_window
+
+    call_date = row["call_date"]
+    if row["reached"] is not True or not known(call_date, start):
+        return
+    due = start + timedelta(days=7 * week)
+    first, last = call_window(due=due, window_days=protocol.call_window_days)
+    if not first <= call_date <= last:
+        warnings.add(
+            DIARY,
+            line,
+            "call_date",
+            f"call {call_date} is outside the week's window {first} to {last} (protocol deviation)",
+        )
 
 
 def screening_deviations(

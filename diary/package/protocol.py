@@ -18,6 +18,7 @@ class Protocol:
     min_age: int | None = None
     min_screening_cramps: int | None = None
     site_prefixed_ids: bool = False
+    call_window_days: int = 2
     # trial_create's keyword arguments when the import creates the trial.
     create: dict | None = field(default=None, compare=False)
 
@@ -34,6 +35,7 @@ def protocol_from_trial(trial: Trial) -> Protocol:
         min_age=trial.min_age,
         min_screening_cramps=trial.min_screening_cramps,
         site_prefixed_ids=trial.site_prefixed_ids,
+        call_window_days=trial.call_window_days,
     )
 
 
@@ -120,6 +122,7 @@ def protocol_from_json(data, log: ProblemLog) -> Protocol | None:
         min_age=spec.get("min_age"),
         min_screening_cramps=spec.get("min_screening_cramps", 2),
         site_prefixed_ids=bool(spec.get("site_prefixed_ids", False)),
+        call_window_days=spec.get("call_window_days", 2),
         create=spec,
     )
 

@@ -20,7 +20,7 @@ The queue is read with a constant number of queries whatever the size of the tri
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import DateField, ExpressionWrapper, F, Q, QuerySet
 
 from diary.models import DiaryWeek, Phase, Site, Trial
 from diary.selectors.scoping import diary_weeks_for
@@ -128,15 +128,64 @@ def _call_queue(weeks, *, on_date: date) -> CallQueue:
             attempts=attempts,
             last_call_date=last_call,
         )
-        if row.window_end < on_date:
-            phase_end = row.window_end + timedelta(days=7 * (phase_weeks[phase] - week))
-            if (on_date - phase_end).days <= MISSED_AFTER_DAYS:
-                queue.overdue.append(row)
-        elif row.window_start <= on_date:
-            queue.due.append(row)
-        else:
-            queue.coming_up.append(row)
+        part = queue_part(
+            window_start=row.window_start,
+            window_end=row.window_end,
+            weeks_after=phase_weeks[phase] - week,
+            on_date=on_date,
+        )
+        if part is not None:
+            getattr(queue, part).append(row)
     return queue
+
+
+def queue_part(*, window_start: date, window_end: date, weeks_after: int, on_date: date):
+    """Where an open week stands in the call queue on `on_date`: "due", "overdue",
+    "coming_up", or None when it has left the queue (MISSED_AFTER_DAYS after the
+    window of its phase's last week closed) or is not near yet."""
+    if window_end < on_date:
+        phase_end = window_end + timedelta(days=7 * weeks_after)
+        return "overdue" if (on_date - phase_end).days <= MISSED_AFTER_DAYS else None
+    if window_start <= on_date:
+        return "due"
+    if window_start <= on_date + timedelta(days=UPCOMING_DAYS):
+        return "coming_up"
+    return None
+
+
+def week_queue_part(diary_week: DiaryWeek, *, on_date: date):
+    """`queue_part` of one open diary week (None once recorded)."""
+    if diary_week.reached or diary_week.participant.withdrawn_on:
+        return None
+    trial = diary_week.participant.trial
+    phase = diary_week.protocol_week.phase
+    weeks = trial.screening_weeks if phase == Phase.SCREENING else trial.intervention_weeks
+    window = timedelta(days=trial.call_window_days)
+    return queue_part(
+        window_start=diary_week.due_date - window,
+        window_end=diary_week.due_date + window,
+        weeks_after=weeks - diary_week.protocol_week.week,
+        on_date=on_date,
+    )
+
+
+def out_of_window_calls(*, user) -> QuerySet[DiaryWeek]:
+    """The reached calls of the user's sites made outside their week's window (protocol
+    deviations), newest first."""
+    trial = trial_or_none()
+    if trial is None:
+        return DiaryWeek.objects.none()
+    window = timedelta(days=trial.call_window_days)
+    return (
+        diary_weeks_for(user)
+        .filter(reached=True, participant__trial=trial)
+        .filter(
+            Q(call_date__lt=ExpressionWrapper(F("due_date") - window, output_field=DateField()))
+            | Q(call_date__gt=ExpressionWrapper(F("due_date") + window, output_field=DateField()))
+        )
+        .select_related("participant__site", "protocol_week")
+        .order_by("-call_date", "participant__participant_id")
+    )
 
 
 def diary_week_for_call(*, user, participant_id: str, phase: str, week: int) -> DiaryWeek | None:

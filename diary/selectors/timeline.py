@@ -36,6 +36,13 @@ class WeekEntry:
     def label(self) -> str:
         return f"{Phase(self.phase).label} week {self.week}"
 
+    @property
+    def out_of_window(self) -> bool:
+        """A reached call made outside the week's window: a protocol deviation."""
+        call_date = self.diary_week.call_date
+        reached = self.diary_week.reached
+        return bool(reached) and not self.window_start <= call_date <= self.window_end
+
 
 @dataclass(frozen=True)
 class FieldChange:

@@ -62,13 +62,21 @@ def _int(value, field: str) -> int | None:
     return int(number)
 
 
-def week_context(diary_week: DiaryWeek) -> Context:
+def week_context(diary_week: DiaryWeek, *, out_of_window_confirmed: bool = False) -> Context:
     """What the rules across records need to know of a diary week."""
     participant = diary_week.participant
     phase, week = diary_week.protocol_week.phase, diary_week.protocol_week.week
     start = participant.randomized_on if phase == Phase.INTERVENTION else participant.consented_on
     return Context(
-        {"phase": phase, "week": week, "start": start, "withdrawn_on": participant.withdrawn_on}
+        {
+            "phase": phase,
+            "week": week,
+            "start": start,
+            "withdrawn_on": participant.withdrawn_on,
+            "due": diary_week.due_date,
+            "window_days": participant.trial.call_window_days,
+            "out_of_window_confirmed": out_of_window_confirmed,
+        }
     )
 
 
@@ -94,11 +102,15 @@ def weekly_call_record(
     by_user,
     reason: str = "",
     expected_version: int | None = None,
+    out_of_window: bool = False,
 ) -> DiaryWeek:
     """Record a call. Not reached: one more attempt, the week stays open. Reached:
-    the week's values are stored. Correcting a reached week (its values or its call
-    date) needs a reason. `expected_version` is the version the caller's form or
-    representation showed: a change made from an older one is refused (StaleRecord)."""
+    the week's values are stored; a call date outside the week's window is taken only
+    when the caller confirms it (`out_of_window`), and is then a protocol deviation
+    shown in the timeline and the deviations list. Correcting a reached week (its
+    values or its call date) needs a reason. `expected_version` is the version the
+    caller's form or representation showed: a change made from an older one is refused
+    (StaleRecord)."""
     diary_week = (
         # Lock only this week's row: the trial row is shared by every call.
         DiaryWeek.objects.select_for_update(of=("self",))
@@ -130,7 +142,8 @@ def weekly_call_record(
             }
         )
         values["call_date"] = values["call_date"] or timezone.localdate()
-    record_check(DIARY_WEEK, values, context=week_context(diary_week))
+    context = week_context(diary_week, out_of_window_confirmed=out_of_window)
+    record_check(DIARY_WEEK, values, context=context)
     changes = dict(values)
     bookkeeping = ATTEMPT_FIELDS
     if correcting:

@@ -12,6 +12,7 @@ WEEK = "participants/<id:participant_id>/weeks/<phase:phase>/<int:week>/"
 
 urlpatterns = [
     path("calls/", calls.call_queue, name="calls"),
+    path("deviations/", calls.deviations, name="deviations"),
     path(WEEK, calls.week_call, name="week_call"),
     path(WEEK + "saved/", calls.week_saved, name="week_saved"),
     path("screening/", screening.screening_log, name="screening_log"),

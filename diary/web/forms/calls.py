@@ -1,10 +1,12 @@
 """The weekly call form. Its value fields come from diary.declarations.DIARY_WEEK, and
 the declaration's rules are checked here too, so every problem shows at once."""
 
+from datetime import date
+
 from django import forms
 
 from diary.declarations import DIARY_WEEK
-from diary.declarations.records import WEEK_VALUES
+from diary.declarations.records import WEEK_VALUES, call_window
 from diary.models import DiaryWeek, Phase
 from diary.services.calls import week_context
 from diary.web.forms.base import (
@@ -31,12 +33,20 @@ class WeeklyCallForm(TrialForm):
     duration_min = DIARY_WEEK["duration_min"].form_field(label="Mean duration of a cramp (minutes)")
     severity = DIARY_WEEK["severity"].form_field(label="Mean severity (1 = mildest, 10 = worst)")
     capsules_missed = DIARY_WEEK["capsules_missed"].form_field(help_text="0 to 7.")
+    out_of_window = forms.BooleanField(
+        label="The call was made on this date, outside the week's window",
+        required=False,
+        help_text="A protocol deviation: it is listed with the trial's deviations.",
+    )
     new_health_problem = yes_no_field("Any new health problem since the last call?", required=False)
     reason = reason_field("Reason for the correction")
 
     def __init__(self, *args, diary_week: DiaryWeek, **kwargs):
         self.diary_week = diary_week
         self.correcting = bool(diary_week.reached)
+        self.window = call_window(
+            due=diary_week.due_date, window_days=diary_week.participant.trial.call_window_days
+        )
         initial = {"version": diary_week.version}
         if self.correcting:
             initial.update(
@@ -45,11 +55,17 @@ class WeeklyCallForm(TrialForm):
                 new_health_problem=NO,
                 **{name: getattr(diary_week, name) for name in WEEK_VALUES},
             )
-        else:
-            initial["call_date"] = today()
+        elif self.window[0] <= today() <= self.window[1]:
+            initial["call_date"] = today()  # within the window the call is today's
+        # Outside it the date is asked for: a week called late is often entered later.
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.fields["call_date"].widget.attrs["max"] = today().isoformat()
+        if "call_date" not in self.initial:
+            self.fields["call_date"].help_text = (
+                f"This week's window was {self.window[0]:%d %b} to {self.window[1]:%d %b %Y}: "
+                "enter the date the call was made."
+            )
         if diary_week.protocol_week.phase != Phase.INTERVENTION:
             del self.fields["capsules_missed"]  # no capsules during the screening diary
         if self.correcting:
@@ -78,7 +94,11 @@ class WeeklyCallForm(TrialForm):
         if reached in (YES, NO):
             values = self._values()
             known = {k: v for k, v in values.items() if k not in self.errors}
-            errors = DIARY_WEEK.errors(known, context=week_context(self.diary_week))
+            context = week_context(
+                self.diary_week,
+                out_of_window_confirmed=bool(self.cleaned_data.get("out_of_window")),
+            )
+            errors = DIARY_WEEK.errors(known, context=context)
             for name, messages in errors.items():
                 if name in self.fields and name not in self.errors:
                     for message in messages:
@@ -108,9 +128,20 @@ class WeeklyCallForm(TrialForm):
             "reached": self.was_reached,
             "call_date": data["call_date"],
             "expected_version": data.get("version"),
+            "out_of_window": bool(data.get("out_of_window")),
         }
         if self.was_reached:
             kwargs.update({name: data.get(name) for name in WEEK_VALUES})
         if self.correcting:
             kwargs["reason"] = data.get("reason") or ""
         return kwargs
+
+    @property
+    def asks_out_of_window(self) -> bool:
+        """Show the confirmation when the date entered is outside the window."""
+        call_date = self.data.get("call_date") if self.is_bound else None
+        try:
+            day = date.fromisoformat(call_date) if call_date else None
+        except ValueError:
+            return False
+        return day is not None and not self.window[0] <= day <= self.window[1]

@@ -6,9 +6,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from diary.selectors.calls import calls_due, diary_week_for_call
+from diary.selectors.calls import (
+    calls_due,
+    diary_week_for_call,
+    out_of_window_calls,
+    week_queue_part,
+)
+from diary.selectors.trial import trial_or_none
 from diary.services.calls import weekly_call_record
-from diary.web.access import data_entry_required
+from diary.web.access import clinical_read_required, data_entry_required
 from diary.web.errors import run_service
 from diary.web.forms.calls import WeeklyCallForm
 
@@ -82,5 +88,28 @@ def week_saved(request: HttpRequest, participant_id: str, phase: str, week: int)
     return render(
         request,
         "diary/calls/call_saved.html",
-        {"diary_week": diary_week, "participant": diary_week.participant},
+        {
+            "diary_week": diary_week,
+            "participant": diary_week.participant,
+            "queue_part": week_queue_part(diary_week, on_date=timezone.localdate()),
+        },
+    )
+
+
+@clinical_read_required
+def deviations(request: HttpRequest) -> HttpResponse:
+    """Protocol deviations of the user's sites: calls made outside their window."""
+    page = Paginator(out_of_window_calls(user=request.user), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    trial = trial_or_none()
+    window = trial.call_window_days if trial else 0
+    for week in page.object_list:
+        late = (week.call_date - week.due_date).days
+        week.days_outside = late - window if late > 0 else -late - window
+        week.early = late < 0
+    return render(
+        request,
+        "diary/calls/deviations.html",
+        {"page": page, "window_days": window},
     )

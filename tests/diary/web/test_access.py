@@ -146,9 +146,7 @@ def test_each_role_lands_where_its_work_is(trial, site_c1, role, landing):
     assert signed_in(user).get(landing).status_code == 200
 
 
-def test_the_investigator_sees_the_counts_of_their_sites_and_can_search(
-    trial, site_c1, site_c2
-):
+def test_the_investigator_sees_the_counts_of_their_sites_and_can_search(trial, site_c1, site_c2):
     from datetime import date
 
     from tests.diary.web.conftest import signed_in

@@ -17,6 +17,11 @@ def call_url(pid="C1-001", phase="screening", week=1):
     return reverse(CALL, args=[pid, phase, week])
 
 
+def due(today):
+    """The due date of the participant's first screening week (enrolled 20 days ago)."""
+    return today - timedelta(days=13)
+
+
 def reached(today, **values):
     return {
         "reached": "yes",
@@ -73,7 +78,7 @@ def test_queue_shows_no_arm(ra, participant, trial, today):
 
 def test_reached_call_is_saved_and_confirmed(ra, participant, today):
     response = ra.post(
-        call_url(), reached(today, cramps="3", duration_min="2.5", severity="6"), follow=True
+        call_url(), reached(due(today), cramps="3", duration_min="2.5", severity="6"), follow=True
     )
     assert response.redirect_chain[-1][0] == reverse(
         "diary:week_saved", args=["C1-001", "screening", 1]
@@ -93,7 +98,7 @@ def test_reached_call_is_saved_and_confirmed(ra, participant, today):
 
 
 def test_no_cramps_needs_no_duration_or_severity(ra, participant, today):
-    assert ra.post(call_url(), reached(today, cramps="0")).status_code == 302
+    assert ra.post(call_url(), reached(due(today), cramps="0")).status_code == 302
     week = week_of(participant, "screening", 1)
     assert (week.cramps, week.duration_min, week.severity) == (0, None, None)
 
@@ -165,7 +170,7 @@ def test_reached_call_must_answer_the_health_question(ra, participant, today):
 
 
 def test_new_health_problem_opens_the_adverse_event_form_after_saving(ra, participant, today):
-    response = ra.post(call_url(), reached(today, cramps="0", new_health_problem="yes"))
+    response = ra.post(call_url(), reached(due(today), cramps="0", new_health_problem="yes"))
     expected = reverse("diary:adverse_event_new", args=["C1-001"]) + "?after=screening-1"
     assert response["Location"] == expected
     assert week_of(participant, "screening", 1).reached is True
@@ -201,7 +206,9 @@ def test_correction_form_shows_the_values_and_asks_for_a_reason(ra, recorded):
 
 
 def test_correction_without_reason_is_refused(ra, recorded, today):
-    response = ra.post(call_url(), reached(today, cramps="4", duration_min="1", severity="3"))
+    response = ra.post(
+        call_url(), reached(today - timedelta(days=12), cramps="4", duration_min="1", severity="3")
+    )
     assert response.status_code == 200
     assert "reason is required" in response.context["form"].errors["reason"][0]
     recorded.refresh_from_db()
@@ -248,7 +255,7 @@ def test_locked_trial_refuses_the_call_with_a_message(ra, participant, trial, to
     from django.utils import timezone
 
     type(trial).objects.filter(pk=trial.pk).update(locked_at=timezone.now())
-    response = ra.post(call_url(), reached(today, cramps="0"))
+    response = ra.post(call_url(), reached(due(today), cramps="0"))
     assert response.status_code == 200
     assert "locked" in " ".join(response.context["form"].non_field_errors())
     assert not DiaryWeek.objects.filter(reached=True).exists()
@@ -301,3 +308,43 @@ def test_the_same_not_reached_form_sent_twice_records_one_attempt(ra, participan
     assert again.status_code == 200
     assert "changed by someone else" in again.content.decode()
     assert week_of(participant, "screening", 1).attempts == 1
+
+
+def test_a_call_date_outside_the_window_is_taken_only_when_confirmed(ra, participant, today):
+    page = ra.get(call_url())
+    assert page.context["form"].initial.get("call_date") is None  # the window has closed
+    assert "window was" in page.content.decode()
+    late = reached(today, cramps="0")
+    response = ra.post(call_url(), late)
+    assert "outside this week's window" in response.context["form"].errors["call_date"][0]
+    assert 'name="out_of_window"' in response.content.decode()
+    assert week_of(participant, "screening", 1).reached is None
+    assert ra.post(call_url(), {**late, "out_of_window": "on"}).status_code == 302
+    assert week_of(participant, "screening", 1).call_date == today
+
+
+def test_within_the_window_the_call_date_is_today(ra, trial, site_c1, today):
+    from tests.factories import enrol
+
+    enrol(trial, site_c1, screened_on=today - timedelta(days=7), participant_id="C1-002")
+    form = ra.get(call_url(pid="C1-002")).context["form"]
+    assert form.initial["call_date"] == today
+
+
+def test_calls_outside_their_window_are_listed_as_deviations(ra, participant, today):
+    late = {**reached(today, cramps="0"), "out_of_window": "on"}
+    assert ra.post(call_url(), late).status_code == 302
+    page = ra.get(reverse("diary:deviations")).content.decode()
+    assert "C1-001" in page and "11 after" in page  # due 13 days ago, window 2 days
+    timeline = ra.get(reverse("diary:participant", args=["C1-001"])).content.decode()
+    assert "outside the window" in timeline
+
+
+def test_not_reached_on_an_old_week_says_it_has_left_the_queue(ra, trial, site_c1, today):
+    from tests.factories import enrol
+
+    enrol(trial, site_c1, screened_on=today - timedelta(days=60), participant_id="C1-003")
+    values = {"reached": "no", "call_date": today.isoformat()}
+    page = ra.post(call_url(pid="C1-003"), values, follow=True).content.decode()
+    assert "no longer in the call queue" in page
+    assert "C1-003" not in ra.get(reverse("diary:calls")).content.decode()
