@@ -37,6 +37,12 @@ class Trial(models.Model):
         default=2, help_text="Cramps needed over the screening diary to be randomized."
     )
     target_enrolment = models.PositiveIntegerField(null=True, blank=True)
+    analysis_plan = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The statistical analysis plan: estimands, multiplicity, adherence threshold, "
+        "multiple imputation (see analysis.plan); empty for the default plan.",
+    )
     locked_at = models.DateTimeField(null=True, blank=True, editable=False)
     unblinded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
