@@ -9,10 +9,15 @@ class Role(models.TextChoices):
     STATISTICIAN = "statistician", "Statistician"
     UNBLINDED_STATISTICIAN = "unblinded_statistician", "Unblinded statistician"
     INVESTIGATOR = "investigator", "Investigator"
+    # Reads the closed reports the unblinded statistician releases to the monitoring
+    # board; nothing else (no clinical record, no export, no site).
+    DSMB_MEMBER = "dsmb_member", "DSMB member"
 
 
 # Roles that see every site; the others see only the sites they are assigned to.
 ALL_SITE_ROLES = frozenset({Role.COORDINATOR, Role.STATISTICIAN, Role.UNBLINDED_STATISTICIAN})
+# Roles that work at their sites and need at least one (a DSMB member has none).
+SITE_BOUND_ROLES = frozenset({Role.RESEARCH_ASSISTANT, Role.INVESTIGATOR})
 # Roles that may enter or change clinical data.
 DATA_ENTRY_ROLES = frozenset({Role.RESEARCH_ASSISTANT, Role.COORDINATOR})
 

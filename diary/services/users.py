@@ -10,7 +10,7 @@ from django.db import transaction
 
 from diary.errors import InvalidValue
 from diary.models import Site, SiteAssignment
-from diary.roles import ALL_SITE_ROLES, Role
+from diary.roles import SITE_BOUND_ROLES, Role
 
 
 @transaction.atomic
@@ -33,8 +33,10 @@ def user_upsert(
     missing = sorted(set(site_codes) - {s.code for s in sites})
     if missing:
         raise InvalidValue("Unknown site: " + ", ".join(missing) + ".", field="site")
-    if role not in ALL_SITE_ROLES and not sites:
+    if role in SITE_BOUND_ROLES and not sites:
         raise InvalidValue(f"A {role} needs at least one --site.", field="site")
+    if role == Role.DSMB_MEMBER and sites:
+        raise InvalidValue("A DSMB member has no site (no access to clinical data).", field="site")
 
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username)
