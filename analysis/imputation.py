@@ -23,9 +23,9 @@ batch of (m x patterns) small matrices.
 
 The analyses need a participant's mean over the intervention weeks, so the draws
 are of the sum of the weeks (the observed ones plus the imputed ones), whose
-conditional distribution is normal with the mean and variance given by
-`profile_sums`; reference-based imputation (jump to reference, Carpenter, Roger &
-Kenward 2013) uses the reference group's parameters for the missing weeks.
+conditional distribution is normal (`draw_profile_sums`); reference-based imputation
+(jump to reference, Carpenter, Roger & Kenward 2013) uses the reference group's
+parameters for the missing weeks.
 """
 
 from __future__ import annotations
@@ -73,16 +73,18 @@ def _pattern_sums(values: np.ndarray, found: Patterns, weights: np.ndarray):
     filled = np.where(np.isnan(values), 0.0, values)[found.order]
     n, p = filled.shape
     upper_i, upper_j = np.triu_indices(p)
-    stacked = np.concatenate(
-        [np.ones((n, 1)), filled, filled[:, upper_i] * filled[:, upper_j]], axis=1
+    # statistics as rows and participants as columns, the weights with participants as
+    # rows: each pattern is then a contiguous block of both operands of its product
+    # (a transposed view as an operand makes numpy's product many times slower)
+    stacked = np.ascontiguousarray(
+        np.concatenate([np.ones((n, 1)), filled, filled[:, upper_i] * filled[:, upper_j]], axis=1).T
     )
-    # participants as rows, so that each pattern is a contiguous block of both operands
     ordered = np.ascontiguousarray(weights[:, found.order].T)
     m, k = len(weights), len(found.masks)
-    sums = np.empty((k, stacked.shape[1], m))
+    sums = np.empty((k, stacked.shape[0], m))
     for index in range(k):
         rows = slice(found.starts[index], found.starts[index + 1])
-        sums[index] = stacked[rows].T @ ordered[rows]
+        sums[index] = stacked[:, rows] @ ordered[rows]
     sums = sums.transpose(2, 0, 1)
     products = np.empty((m, k, p, p))
     products[:, :, upper_i, upper_j] = sums[:, :, 1 + p :]
@@ -235,30 +237,39 @@ def bootstrap_parameters(
     return _em(counts, sums, products, found.masks, start_mean, start_sigma, floor=floor, size=size)
 
 
-def profile_sums(
+def draw_profile_sums(
     values: np.ndarray,
     found: Patterns,
     mean_observed: np.ndarray,
     mean_missing: np.ndarray,
     sigma: np.ndarray,
     columns: np.ndarray,
-):
-    """Mean and variance of each participant's sum over `columns` given what is observed.
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """One draw, for each of the m parameter sets, of each participant's sum over `columns`
+    (observed values plus imputed ones) from its conditional normal distribution.
 
     values: n x p; mean_*: m x p; sigma: m x p x p; columns: bool p (the weeks summed).
-    Returns (mean, variance), each m x n.
+    Returns n x m. The sum's conditional mean is u'(A x + c) and its variance u'C u for
+    the indicator u of `columns` (`conditional`); computed pattern by pattern, with the
+    participants in pattern order, then put back in theirs.
     """
     transform, shift, covariance = conditional(mean_observed, mean_missing, sigma, found.masks)
     u = columns.astype(float)
-    coefficients = np.einsum("mkij,i->mkj", transform, u)  # u'A: weights on observed values
-    constants = shift @ u
-    variances = np.maximum(np.einsum("i,mkij,j->mk", u, covariance, u), 0.0)
-    filled = np.where(np.isnan(values), 0.0, values)
-    means = np.empty((len(sigma), len(values)))
-    for j in range(len(sigma)):
-        means[j] = np.einsum("np,np->n", coefficients[j][found.codes], filled)
-    means += constants[:, found.codes]
-    return means, variances[:, found.codes]
+    coefficients = np.einsum("mkij,i->kjm", transform, u)  # u'A: weights on observed values
+    constants = (shift @ u).T  # k x m
+    sd = np.sqrt(np.maximum(np.einsum("i,mkij,j->km", u, covariance, u), 0.0))
+    filled = np.where(np.isnan(values), 0.0, values)[found.order]
+    draws = rng.standard_normal((len(values), len(sigma)))
+    for k in range(len(found.masks)):
+        rows = slice(found.starts[k], found.starts[k + 1])
+        block = draws[rows]
+        block *= sd[k]
+        block += np.einsum("np,pm->nm", filled[rows], coefficients[k])
+        block += constants[k]
+    totals = np.empty_like(draws)
+    totals[found.order] = draws
+    return totals
 
 
 def bootstrap_weights(rng: np.random.Generator, m: int, n: int) -> np.ndarray:

@@ -34,8 +34,8 @@ from analysis.conventions import OUTCOMES
 from analysis.imputation import (
     bootstrap_parameters,
     bootstrap_weights,
+    draw_profile_sums,
     patterns,
-    profile_sums,
 )
 from analysis.stats import negligible, number
 
@@ -128,11 +128,10 @@ def impute(
             if reference not in fitted.parameters:
                 continue
             mu_missing, sigma = fitted.parameters[reference]
-        mean, variance = profile_sums(
-            data.values[members], fitted.patterns[g], mu, mu_missing, sigma, columns
+        totals = draw_profile_sums(
+            data.values[members], fitted.patterns[g], mu, mu_missing, sigma, columns, rng
         )
-        totals = mean + np.sqrt(variance) * rng.standard_normal(mean.shape)
-        means[members] = (totals / data.weeks).T
+        means[members] = totals / data.weeks
     return means
 
 
@@ -146,7 +145,7 @@ class Fits:
     estimate: np.ndarray
     variance: np.ndarray
     df: int
-    residuals: np.ndarray  # n x m
+    rss: np.ndarray  # m residual sums of squares
     inverse: np.ndarray  # (X'X)^-1
     design: np.ndarray  # n x 3
 
@@ -162,27 +161,37 @@ def ancova_fits(means: np.ndarray, data: Profiles) -> Fits | None:
     if n <= 3 or np.isnan(means).any() or np.linalg.matrix_rank(cross) < 3:
         return None
     inverse = np.linalg.inv(cross)
-    coefficients = inverse @ (design.T @ means)
-    residuals = means - fitted_values(design, coefficients)
+    # einsum's own loops rather than a BLAS product: with 3 columns the product is
+    # memory-bound, and threaded BLAS stalls on a busy machine
+    coefficients = inverse @ np.einsum("ni,nj->ij", design, means)
+    rss = residual_sums_of_squares(means, design, coefficients)
     df = n - 3
-    scale = np.einsum("ij,ij->j", residuals, residuals) / df
     return Fits(
         estimate=coefficients[1],
-        variance=scale * inverse[1, 1],
+        variance=rss / df * inverse[1, 1],
         df=df,
-        residuals=residuals,
+        rss=rss,
         inverse=inverse,
         design=design,
     )
 
 
-def fitted_values(design: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-    """design (n x 3) times coefficients (3 x m), as a sum of outer products: a BLAS
-    product with an inner dimension of 3 is many times slower at this shape."""
-    fitted = np.multiply.outer(design[:, 0], coefficients[0])
-    for j in range(1, design.shape[1]):
-        fitted += np.multiply.outer(design[:, j], coefficients[j])
-    return fitted
+CHUNK_ROWS = 8192
+
+
+def residual_sums_of_squares(
+    means: np.ndarray, design: np.ndarray, coefficients: np.ndarray
+) -> np.ndarray:
+    """Sum over the rows of (means - design coefficients)^2, for each of the m columns,
+    computed exactly (no cancellation: a constant outcome gives exactly 0) a block of
+    rows at a time, so the n x m residuals are never all held at once."""
+    rss = np.zeros(means.shape[1])
+    for start in range(0, len(means), CHUNK_ROWS):
+        block = (
+            means[start : start + CHUNK_ROWS] - design[start : start + CHUNK_ROWS] @ coefficients
+        )
+        rss += np.einsum("ij,ij->j", block, block)
+    return rss
 
 
 def rubin(estimates: np.ndarray, variances: np.ndarray, *, df_complete: float, scale: float = 1.0):
@@ -240,8 +249,10 @@ def rubin(estimates: np.ndarray, variances: np.ndarray, *, df_complete: float, s
     return result
 
 
-def _pooled(means: np.ndarray, data: Profiles, *, m: int, seed: int) -> dict:
-    fits = ancova_fits(means, data)
+def _pooled(
+    means: np.ndarray, data: Profiles, *, m: int, seed: int, fits: Fits | None = None
+) -> dict:
+    fits = fits or ancova_fits(means, data)
     counts = {"n": [int((data.group == g).sum()) for g in (0, 1)]}
     if fits is None:
         return {**rubin(np.array([]), np.array([]), df_complete=1), "m": m, "seed": seed, **counts}
@@ -257,6 +268,7 @@ def tipping_point(
     deltas: list[float],
     alpha: float,
     shifted: int = 0,
+    fits: Fits | None = None,
 ) -> dict:
     """Delta added to every imputed week of group `shifted` (0 or 1), the ANCOVA pooled
     over the imputations for each delta of the grid.
@@ -264,9 +276,10 @@ def tipping_point(
     Adding delta to the k imputed weeks of a participant adds delta k / W to their mean,
     so each imputation's fit moves linearly in delta and its residual sum of squares
     quadratically: the grid costs no refitting.
-    Returns {deltas, difference, ci95, p, tipping_delta}.
+    Returns {deltas, difference, ci95, p, tipping_delta}. `fits` may be given when
+    `means` have been fitted already.
     """
-    fits = ancova_fits(means, data)
+    fits = fits or ancova_fits(means, data)
     result = {
         "deltas": list(deltas),
         "difference": [None] * len(deltas),
@@ -278,11 +291,13 @@ def tipping_point(
     if fits is None:
         return result
     shift = np.where(data.group == shifted, data.missing / data.weeks, 0.0)
-    slope = fits.inverse @ fits.design.T @ shift  # change of the coefficients per unit delta
+    slope = fits.inverse @ (shift @ fits.design)  # change of the coefficients per unit delta
     moved = shift - fits.design @ slope  # change of the residuals per unit delta
-    cross = moved @ fits.residuals  # m
+    # moved is orthogonal to the design's columns, so its product with the residuals is
+    # its product with the outcomes
+    cross = moved @ means  # m
     own = float(moved @ moved)
-    rss = np.einsum("ij,ij->j", fits.residuals, fits.residuals)
+    rss = fits.rss
     scale = float(np.nanmax(np.abs(data.values))) if np.isfinite(data.values).any() else 1.0
     for i, delta in enumerate(deltas):
         estimate = fits.estimate + delta * slope[1]
@@ -317,7 +332,8 @@ def missing_data(
         data = profiles(participants, observed, baseline, order, outcome=outcome, weeks=weeks)
         fitted = fit(data, m=m, rng=rng)
         means = impute(data, fitted, rng=rng)
-        pooled = _pooled(means, data, m=m, seed=seed)
+        fits = ancova_fits(means, data)
+        pooled = _pooled(means, data, m=m, seed=seed, fits=fits)
         pooled["n"] = dict(zip(order, pooled["n"], strict=True))
         pooled["imputed_weeks"] = {
             g: int(data.missing[data.group == i].sum()) for i, g in enumerate(order)
@@ -332,7 +348,12 @@ def missing_data(
             entry.pop("n")
             entry.update(imputed_group=order[imputed], reference_group=order[reference])
             tipping = tipping_point(
-                means, data, deltas=plan["tipping_point_deltas"], alpha=alpha, shifted=imputed
+                means,
+                data,
+                deltas=plan["tipping_point_deltas"],
+                alpha=alpha,
+                shifted=imputed,
+                fits=fits,
             )
             tipping["shifted_group"] = order[imputed]
             if imputed == 0:
