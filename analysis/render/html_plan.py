@@ -181,7 +181,7 @@ def _rate_row(report: dict, name: str, entry: dict) -> list[str]:
 def _rate_head(report: dict) -> list:
     arms = report["arms"]
     return [
-        "Analysis",
+        "Outcome",
         *((a["label"], "n") for a in arms),
         *((a["label"], "cramps per observed week") for a in arms),
         ("Rate ratio", "(95% CI)"),
@@ -213,9 +213,14 @@ def _difference_rows(report: dict, keys: list[str], *, adjusted: dict | None = N
     for key in keys:
         entry = lookup(report, key) or {}
         outcome = key.rsplit(".", 1)[-1]
+        name = _short(key)
+        if "reverse" in entry:  # both directions shown: say which this one is
+            name += (
+                f" (group {entry['imputed_group']} imputed from group {entry['reference_group']})"
+            )
         row = [
             OUTCOME_NAMES.get(outcome, outcome),
-            _short(key),
+            name,
             fmt.difference_ci(entry) if "ci95" in entry else "\u2014",
             fmt.p_value(entry.get("p")),
             fmt.number(entry.get("fraction_missing_information"), 3),
