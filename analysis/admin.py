@@ -219,7 +219,14 @@ class ReportDownloadAdmin(ReportRolesMixin, admin.ModelAdmin):
 class ReportReleaseAdmin(ReportRolesMixin, admin.ModelAdmin):
     """Who was given which closed report, and when it was revoked (read only)."""
 
-    list_display = ("report", "released_to", "released_by", "released_at", "revoked_at", "note")
+    list_display = (
+        "report_name",
+        "released_to",
+        "released_by",
+        "released_at",
+        "revoked_at",
+        "note",
+    )
     fields = (*list_display, "revoked_by")
     readonly_fields = fields
 

@@ -158,9 +158,13 @@ class ReportDownload(FileDownload):
 
 class ReportRelease(models.Model):
     """A closed report given to a DSMB member by the unblinded statistician. Revoking keeps
-    the record (who, when); the report's downloads are audited like any other."""
+    the record (who, when); the report's downloads are audited like any other, and the
+    record outlives the report (removed after the retention period) by its name."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="releases")
+    report = models.ForeignKey(
+        Report, null=True, on_delete=models.SET_NULL, related_name="releases"
+    )
+    report_name = models.CharField(max_length=200, help_text="The report, as it was named.")
     released_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_releases"
     )
@@ -193,7 +197,7 @@ class ReportRelease(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Report {self.report_id} released to {self.released_to}"
+        return f"{self.report_name} released to {self.released_to}"
 
     @property
     def active(self) -> bool:

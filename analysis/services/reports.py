@@ -532,7 +532,11 @@ def report_release(*, report: Report, to_user, by_user, note: str = "") -> Repor
             field="released_to",
         )
     return ReportRelease.objects.create(
-        report=report, released_to=to_user, released_by=by_user, note=note.strip()[:300]
+        report=report,
+        report_name=f"Report {report.pk} ({report.view}; {report.dsmb_reference})"[:200],
+        released_to=to_user,
+        released_by=by_user,
+        note=note.strip()[:300],
     )
 
 

@@ -148,3 +148,14 @@ def test_a_dsmb_member_reads_no_other_report(stored, media, closed, people):
     assert list(reports_for(people["dsmb_member"])) == [closed]
     with pytest.raises(AccessDenied):
         report_file_download(report_file=other_closed.files.get(), by_user=people["dsmb_member"])
+
+
+def test_the_release_record_outlives_the_report(closed, people):
+    release = report_release(
+        report=closed, to_user=people["dsmb_member"], by_user=people["unblinded_statistician"]
+    )
+    number = closed.pk
+    closed.delete()  # as the retention schedule removes old reports
+    release.refresh_from_db()
+    assert release.report is None
+    assert release.report_name == f"Report {number} (unblinded; DSMB meeting 1)"
