@@ -89,10 +89,11 @@ def itt_dataset(*, trial: Trial) -> TrialDataset:
 
 
 def _stratify_by(trial: Trial) -> list[str]:
-    parameters = (
-        RandomizationList.objects.filter(trial=trial).values_list("parameters", flat=True).first()
-    )
-    factors = (parameters or {}).get("stratify_by") if isinstance(parameters, dict) else None
+    """The list's stratification factors, read through the model (which opens its
+    parameters if they are sealed)."""
+    randomization_list = RandomizationList.objects.filter(trial=trial).first()
+    parameters = randomization_list.parameters if randomization_list is not None else None
+    factors = parameters.get("stratify_by") if isinstance(parameters, dict) else None
     return [str(f) for f in factors] if isinstance(factors, list) else []
 
 
