@@ -18,7 +18,7 @@ def name_views(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analysis', '0002_requeue_stale_reports_schedule'),
+        ('analysis', '0004_reports_have_random_ids'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

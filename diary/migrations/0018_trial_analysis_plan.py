@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diary', '0007_call_queue_index'),
+        ('diary', '0017_spares_set_aside_with_replacements'),
     ]
 
     operations = [

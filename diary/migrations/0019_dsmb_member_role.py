@@ -16,7 +16,7 @@ def remove_role(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("diary", "0008_trial_analysis_plan"),
+        ("diary", "0018_trial_analysis_plan"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
