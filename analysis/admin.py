@@ -4,7 +4,9 @@ and the download audit trail.
 
 Access follows the roles, not model permissions: coordinators and the unblinded
 statistician (the staff roles that work with reports) see the reports
-`reports_for` gives them, so unblinded reports stay with the unblinded statistician.
+`reports_for` gives them (coordinators open reports only), so reports by group stay
+with those allowed them. The releases of closed reports to DSMB members are listed
+for the unblinded statistician (they are made on the report's page or the API).
 """
 
 from functools import partial
@@ -15,12 +17,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from analysis.models import Report, ReportDownload, ReportFile
-from analysis.selectors.reports import BLINDED_READERS, report_files_for, reports_for
+from analysis.models import Report, ReportDownload, ReportFile, ReportRelease
+from analysis.selectors.reports import REQUESTERS, releases_for, report_files_for, reports_for
 from analysis.services.reports import report_file_download, report_request, report_retry
 from analysis.web.forms import ReportRequestForm
 from diary.errors import TrialError
-from diary.roles import role_of
+from diary.roles import Role, role_of
+from diary.selectors.trial import current_trial
 from diary.web.downloads import stored_file_response
 from diary.web.errors import add_trial_error
 
@@ -34,7 +37,7 @@ class ReportRolesMixin:
         return (
             request.user.is_active
             and request.user.is_staff
-            and (role_of(request.user) in BLINDED_READERS)
+            and (role_of(request.user) in REQUESTERS)
         )
 
     def has_module_permission(self, request):
@@ -118,7 +121,8 @@ class ReportAdmin(ReportRolesMixin, admin.ModelAdmin):
 
     @admin.display(description="groups")
     def groups(self, obj):
-        return "Blinded (A/B)" if obj.blinded else "Unblinded"
+        shown = {"open": "Open (pooled)", "coded": "Coded (A/B)", "unblinded": "Unblinded"}
+        return shown[obj.view] + (" - closed" if obj.closed else "")
 
     @admin.display(description="files")
     def files_shown(self, obj):
@@ -172,7 +176,7 @@ class ReportAdmin(ReportRolesMixin, admin.ModelAdmin):
     def request_view(self, request):
         if not self._reader(request):
             return redirect("admin:index")
-        form = ReportRequestForm(request.POST or None, user=request.user)
+        form = ReportRequestForm(request.POST or None, user=request.user, trial=current_trial())
         if request.method == "POST" and form.is_valid():
             try:
                 report = report_request(by_user=request.user, **form.service_arguments())
@@ -208,3 +212,25 @@ class ReportDownloadAdmin(ReportRolesMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         visible = report_files_for(request.user).values("pk")
         return ReportDownload.objects.filter(report_file__in=visible).select_related("user")
+
+
+@admin.register(ReportRelease)
+class ReportReleaseAdmin(ReportRolesMixin, admin.ModelAdmin):
+    """Who was given which closed report, and when it was revoked (read only)."""
+
+    list_display = (
+        "report_name",
+        "released_to",
+        "released_by",
+        "released_at",
+        "revoked_at",
+        "note",
+    )
+    fields = (*list_display, "revoked_by")
+    readonly_fields = fields
+
+    def _reader(self, request) -> bool:
+        return super()._reader(request) and role_of(request.user) == Role.UNBLINDED_STATISTICIAN
+
+    def get_queryset(self, request):
+        return releases_for(request.user).select_related("report", "released_to", "released_by")

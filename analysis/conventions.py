@@ -143,7 +143,7 @@ def participant_means(weeks: pd.DataFrame) -> pd.DataFrame:
     return means
 
 
-def imputed_counts(weeks: pd.DataFrame, order: tuple[str, str]) -> dict[str, int]:
+def imputed_counts(weeks: pd.DataFrame, order: tuple[str, ...]) -> dict[str, int]:
     """Participant-weeks filled in by imputation, per arm."""
     counts = weeks.groupby("arm")["imputed"].sum()
     return {arm: int(counts.get(arm, 0)) for arm in order}

@@ -4,6 +4,10 @@
 columns of the data package's CSV files (`participants` also carries `arm_code`,
 joined from the randomization list, or NA when the arm is unknown).
 
+`trial` holds the protocol's code, title and weeks, and may hold `analysis_plan` (the
+statistical analysis plan, analysis.plan) and `stratify_by` (the randomization
+list's stratification factors).
+
 `read_package(path)` reads a data-package folder (or zip) without validating it;
 validation is the import's job. `canonical_sha256(dataset)` hashes a canonical
 serialisation, so equal data always gives the same hash whatever the row order,
@@ -145,6 +149,8 @@ def read_package(path: str | Path) -> TrialDataset:
         raise PackageError(f"{path}: trial.json is missing")
     protocol = json.loads(files["trial.json"].decode("utf-8-sig"))
     trial = {key: protocol.get(key) for key in TRIAL_KEYS}
+    if protocol.get("analysis_plan"):
+        trial["analysis_plan"] = protocol["analysis_plan"]
     trial["screening_weeks"] = int(trial["screening_weeks"])
     trial["intervention_weeks"] = int(trial["intervention_weeks"])
     frames = {name: _read_csv(files, f"{name}.csv") for name in TABLES if name != "arms"}

@@ -11,7 +11,10 @@ row order or primary keys.
 What is read is what the data package holds: every screening record; the
 randomized participants, with the arm of their bottle (from
 `diary.selectors.allocation.participant_arm_codes`); the diary weeks of those
-participants that have been called (`reached` set); their adverse events.
+participants that have been called (`reached` set); their adverse events. The
+trial's dict also carries its statistical analysis plan (`analysis_plan`) and the
+stratification factors of its randomization list (`stratify_by`, empty when it is
+unstratified or there is no list).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from diary.models import (
     Arm,
     DiaryWeek,
     Participant,
+    RandomizationList,
     ScreeningRecord,
     Site,
     Trial,
@@ -89,6 +93,8 @@ def itt_dataset(*, trial: Trial) -> TrialDataset:
             "title": trial.title,
             "screening_weeks": int(trial.screening_weeks),
             "intervention_weeks": int(trial.intervention_weeks),
+            "analysis_plan": dict(trial.analysis_plan or {}),
+            "stratify_by": _stratify_by(trial),
         },
         arms=arms.astype({"ratio": "int64"}),
         sites=sites,
@@ -100,6 +106,15 @@ def itt_dataset(*, trial: Trial) -> TrialDataset:
 
 
 # -- the tables --------------------------------------------------------------------------
+
+
+def _stratify_by(trial: Trial) -> list[str]:
+    """The list's stratification factors, read through the model (which opens its
+    parameters if they are sealed)."""
+    randomization_list = RandomizationList.objects.filter(trial=trial).first()
+    parameters = randomization_list.parameters if randomization_list is not None else None
+    factors = parameters.get("stratify_by") if isinstance(parameters, dict) else None
+    return [str(f) for f in factors] if isinstance(factors, list) else []
 
 
 def _randomized(trial: Trial) -> QuerySet[Participant]:

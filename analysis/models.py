@@ -3,6 +3,12 @@
 A report's files exist only once its job has succeeded: they are attached and the
 report marked done in one transaction (the job mechanism shared with the exports,
 diary.services.jobs; the report's own work is in analysis.services.reports).
+
+A report's `view` (parameters) is open, coded or unblinded (analysis.cohort). A
+report split by group (coded or unblinded) that was made before the trial could be
+unblinded, at the monitoring board's request, is *closed* (`dsmb_request`): it is
+for the unblinded statistician and the DSMB members it is released to
+(`ReportRelease`).
 """
 
 from django.conf import settings
@@ -19,7 +25,7 @@ class Report(Job):
     trial = models.ForeignKey("diary.Trial", on_delete=models.PROTECT, related_name="reports")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ITT)
     parameters = models.JSONField(
-        default=dict, help_text="imputation, blinded, table1_pvalues, formats"
+        default=dict, help_text="view, imputation, blinded, table1_pvalues, formats"
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -36,7 +42,8 @@ class Report(Job):
     dsmb_request = models.BooleanField(
         "requested by the DSMB",
         default=False,
-        help_text="An unblinded report made before unblinding, at the monitoring board's request.",
+        help_text="A closed report: split by group before the trial was unblinded, at the "
+        "monitoring board's request.",
     )
     dsmb_reference = models.CharField(
         "DSMB request",
@@ -67,6 +74,16 @@ class Report(Job):
 
     def __str__(self) -> str:
         return f"Report {self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def view(self) -> str:
+        """open | coded | unblinded (reports made before views existed: coded or unblinded)."""
+        return self.parameters.get("view") or ("coded" if self.blinded else "unblinded")
+
+    @property
+    def closed(self) -> bool:
+        """Split by group before the trial was unblinded, for the monitoring board."""
+        return self.dsmb_request
 
     @property
     def blinded(self) -> bool:
@@ -118,3 +135,51 @@ class ReportDownload(FileDownload):
 
     class Meta(FileDownload.Meta):
         pass
+
+
+class ReportRelease(models.Model):
+    """A closed report given to a DSMB member by the unblinded statistician. Revoking keeps
+    the record (who, when); the report's downloads are audited like any other, and the
+    record outlives the report (removed after the retention period) by its name."""
+
+    report = models.ForeignKey(
+        Report, null=True, on_delete=models.SET_NULL, related_name="releases"
+    )
+    report_name = models.CharField(max_length=200, help_text="The report, as it was named.")
+    released_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_releases"
+    )
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=300, blank=True, help_text="Meeting, letter or purpose.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-released_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "released_to"],
+                condition=Q(revoked_at__isnull=True),
+                name="report_release_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_by__isnull=False),
+                name="report_release_revoked_by",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_name} released to {self.released_to}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

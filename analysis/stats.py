@@ -108,6 +108,14 @@ def compare(a: Summary, b: Summary, *, equal_var: bool) -> dict:
     return result
 
 
+def between(groups: dict[str, Summary], order: tuple[str, ...], *, equal_var: bool) -> dict:
+    """`compare` of the first group with the second; {} for a pooled report (one group),
+    which holds no between-group key at all."""
+    if len(order) < 2:
+        return {}
+    return compare(groups[order[0]], groups[order[1]], equal_var=equal_var)
+
+
 def _standard_error(a: Summary, b: Summary, *, equal_var: bool):
     if equal_var:
         df = a.n + b.n - 2

@@ -9,10 +9,15 @@ class Role(models.TextChoices):
     STATISTICIAN = "statistician", "Statistician"
     UNBLINDED_STATISTICIAN = "unblinded_statistician", "Unblinded statistician"
     INVESTIGATOR = "investigator", "Investigator"
+    # Reads the closed reports the unblinded statistician releases to the monitoring
+    # board; nothing else (no clinical record, no export, no site).
+    DSMB_MEMBER = "dsmb_member", "DSMB member"
 
 
 # Roles that see every site; the others see only the sites they are assigned to.
 ALL_SITE_ROLES = frozenset({Role.COORDINATOR, Role.STATISTICIAN, Role.UNBLINDED_STATISTICIAN})
+# Roles that work at their sites and need at least one (a DSMB member has none).
+SITE_BOUND_ROLES = frozenset({Role.RESEARCH_ASSISTANT, Role.INVESTIGATOR})
 # Roles that may enter or change clinical data.
 DATA_ENTRY_ROLES = frozenset({Role.RESEARCH_ASSISTANT, Role.COORDINATOR})
 # Roles that need a participant's direct identifiers (the phone number for the weekly
@@ -25,9 +30,10 @@ DIRECT_IDENTIFIER_ROLES = frozenset({*DATA_ENTRY_ROLES, Role.INVESTIGATOR})
 ALERTED_ROLES = frozenset(
     {Role.RESEARCH_ASSISTANT, Role.COORDINATOR, Role.INVESTIGATOR, Role.UNBLINDED_STATISTICIAN}
 )
-# Roles that see the allocation: given or taken away only by the operator (manage.py
-# add_user), never by a blinded coordinator in the admin.
-OPERATOR_ONLY_ROLES = frozenset({Role.UNBLINDED_STATISTICIAN})
+# Roles that see the allocation (the unblinded statistician; the DSMB, through closed
+# reports): given or taken away only by the operator (manage.py add_user), never by a
+# blinded coordinator in the admin.
+OPERATOR_ONLY_ROLES = frozenset({Role.UNBLINDED_STATISTICIAN, Role.DSMB_MEMBER})
 
 
 def role_of(user) -> Role | None:

@@ -1,27 +1,64 @@
-"""Report endpoints: thin over analysis.services.reports and analysis.selectors.reports."""
+"""Report endpoints: thin over analysis.services.reports and analysis.selectors.reports.
+
+Coordinators and statisticians ask for and read reports; DSMB members read the closed
+reports released to them; the unblinded statistician releases them."""
 
 from functools import partial
 
+from django.contrib.auth import get_user_model
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from analysis.api.serializers import ReportRequestSerializer, ReportSerializer
+from analysis.api.serializers import (
+    ReportReleaseRequestSerializer,
+    ReportReleaseSerializer,
+    ReportRequestSerializer,
+    ReportSerializer,
+)
+from analysis.cohort import UNBLINDED
 from analysis.models import Report
-from analysis.selectors.reports import report_files_for, reports_for
+from analysis.selectors.reports import (
+    REPORT_READERS,
+    REQUESTERS,
+    releases_for,
+    report_files_for,
+    reports_for,
+)
 from analysis.services.reports import (
     FORMATS,
     report_file_download,
+    report_release,
+    report_release_revoke,
     report_request,
     report_retry,
 )
 from diary.api.renderers import FileRenderer, JsonErrorsMixin
+from diary.errors import InvalidValue
+from diary.roles import role_of
 from diary.web.downloads import stored_file_response
+
+
+class ReadsReports(BasePermission):
+    """The roles with report pages read (what each reads is reports_for's); only the
+    roles that may ask for reports write, except the release actions, which check
+    their own rule in the service."""
+
+    message = "Your role does not give access to reports."
+
+    def has_permission(self, request, view) -> bool:
+        role = role_of(request.user)
+        if role not in REPORT_READERS:
+            return False
+        if view.action in ("create", "retry"):
+            return role in REQUESTERS
+        return True
 
 
 class ReportFilter(filters.FilterSet):
@@ -55,6 +92,7 @@ class ReportViewSet(
 ):
     serializer_class = ReportSerializer
     filterset_class = ReportFilter
+    permission_classes = [ReadsReports]
 
     def get_queryset(self):
         return (
@@ -65,10 +103,11 @@ class ReportViewSet(
         form = ReportRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
+        view = data.get("view") or (UNBLINDED if data.get("blinded") is False else None)
         report = report_request(
             by_user=request.user,
+            view=view,
             imputation=data["imputation"],
-            blinded=data["blinded"],
             table1_pvalues=data["table1_pvalues"],
             formats=data.get("formats", FORMATS),
             dsmb_reference=data.get("dsmb_reference", ""),
@@ -100,3 +139,45 @@ class ReportViewSet(
             via="api",
             record=partial(report_file_download, report_file=report_file),
         )
+
+    @extend_schema(
+        request=ReportReleaseRequestSerializer,
+        responses={201: ReportReleaseSerializer},
+        summary="Release a closed report to a DSMB member (the unblinded statistician)",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def releases(self, request, *args, **kwargs):
+        report = self.get_object()
+        if request.method == "GET":
+            releases = releases_for(request.user).filter(report=report)
+            return Response(ReportReleaseSerializer(releases, many=True).data)
+        form = ReportReleaseRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        to_user = (
+            get_user_model()
+            .objects.filter(username=form.validated_data["released_to"], is_active=True)
+            .first()
+        )
+        if to_user is None:
+            raise InvalidValue("No such DSMB member.", field="released_to")
+        release = report_release(
+            report=report,
+            to_user=to_user,
+            by_user=request.user,
+            note=form.validated_data.get("note", ""),
+        )
+        return Response(ReportReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses=ReportReleaseSerializer,
+        summary="Revoke a release of a closed report (the unblinded statistician)",
+    )
+    @action(detail=True, methods=["post"], url_path=r"releases/(?P<release_id>\d+)/revoke")
+    def revoke(self, request, pk=None, release_id=None):
+        report = self.get_object()
+        release = releases_for(request.user).filter(report=report, pk=release_id).first()
+        if release is None:
+            raise NotFound()
+        release = report_release_revoke(release=release, by_user=request.user)
+        return Response(ReportReleaseSerializer(release).data)

@@ -4,7 +4,7 @@ Each renderer takes the report dict and returns bytes; none computes statistics.
 """
 
 from analysis.render.csv import render_csv
-from analysis.render.figures import consort_png, figure2_png
+from analysis.render.figures import consort_png, figure2_png, tipping_png
 from analysis.render.html import render_html
 from analysis.render.json import render_json
 from analysis.render.xlsx import render_xlsx
@@ -33,4 +33,5 @@ __all__ = [
     "render_html",
     "render_json",
     "render_xlsx",
+    "tipping_png",
 ]

@@ -1,21 +1,25 @@
 """The report as one self-contained HTML page, laid out like the paper's tables.
 
-Figures are embedded as PNG data URIs; every text is escaped.
+The estimand table comes first, then the statistical analysis plan, then the
+results, each labelled primary, secondary, sensitivity, supportive or exploratory
+(analysis.render.html_plan), then the paper's tables. An open report (one pooled
+group) has no comparison column anywhere. Figures are embedded as PNG data URIs;
+every text is escaped.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-
 from analysis.render import format as fmt
+from analysis.render import html_plan
 from analysis.render.figures import consort_png, figure2_png
+from analysis.render.htmlkit import e, figure, label_of, table
 from analysis.render.tables import OUTCOME_NAMES, TABLE1_ROWS
 
 STYLE = """
 body { font-family: Arial, Helvetica, sans-serif; margin: 2em auto; max-width: 62em;
        color: #222; line-height: 1.4; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; }
+h3 { font-size: 1em; margin-top: 1.5em; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; }
 caption { text-align: left; font-weight: bold; padding-bottom: 0.4em; }
 th, td { padding: 0.25em 0.8em; text-align: right; border-bottom: 1px solid #ddd; }
@@ -26,73 +30,61 @@ th, td { white-space: nowrap; }  /* "-2.67 (-2.86 to -2.49)" on one line; long h
 td.indent { padding-left: 2em; }
 td.indent.wrap { white-space: normal; max-width: 32em; font-size: 0.92em; }
 tr.group td { font-weight: bold; border-bottom: none; }
+table.text td, table.text th { white-space: normal; text-align: left; vertical-align: top;
+       font-size: 0.92em; }
 p.note { max-width: 50em; font-size: 0.92em; color: #444; }
+section.plan p { max-width: 50em; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
 dt { font-weight: bold; } dd { margin: 0; font-family: monospace; }
 img { max-width: 100%; }
 """
 
+VIEW_NAMES = {
+    "open": "open: all randomized participants pooled, nothing by group",
+    "coded": "coded: groups named A and B",
+    "unblinded": "unblinded: arms named",
+}
+
 
 def render_html(report: dict) -> bytes:
     arms = report["arms"]
+    pooled = len(arms) == 1
     title = f"Intention-to-treat report: {report['trial']['title'] or report['trial']['code']}"
     body = [
-        f"<h1>{_e(title)}</h1>",
+        f"<h1>{e(title)}</h1>",
         _about(report),
+        html_plan.estimands(report),
+        html_plan.analysis_plan(report),
+        *html_plan.results(report),
         _notes(report),
         _table1(report, arms),
         _table2(report, arms),
         _comparison_table(
             report["outcomes"]["participant"],
             arms,
-            "Participant-level analysis: each participant's mean over the intervention weeks, "
-            "Welch t-test",
+            f"{label_of(report, 'outcomes.participant.frequency')}: each participant's mean "
+            "over the intervention weeks"
+            + ("" if pooled else ", Welch t-test (single mean imputation)"),
         ),
-        _ancova(report),
-        _gee(report, arms),
+        "" if pooled else _ancova(report),
+        "" if pooled else _gee(report, arms),
         _change(report, arms),
+        html_plan.supportive(report),
         _weekly(report, arms),
-        _figure(figure2_png(report), "Figure 2. Observed weekly cramps, mean (SD)"),
+        figure(figure2_png(report), "Figure 2. Observed weekly cramps, mean (SD)"),
         _adverse_events(report, arms),
         _consort(report, arms),
-        _figure(consort_png(report), "CONSORT flow diagram"),
+        figure(consort_png(report), "CONSORT flow diagram"),
         _imputed(report, arms),
+        _completeness(report, arms),
     ]
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{_e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        + "\n".join(body)
+        f"<title>{e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        + "\n".join(part for part in body if part)
         + "\n</body>\n</html>\n"
     )
     return page.encode("utf-8")
-
-
-def _e(text) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _table(
-    caption: str, head: list[str | tuple[str, ...]], rows: list[list[str]], classes=None
-) -> str:
-    classes = classes or [""] * len(rows)
-    out = [f"<table>\n<caption>{_e(caption)}</caption>\n<thead><tr>"]
-    out += [f"<th>{_head_cell(h)}</th>" for h in head]
-    out.append("</tr></thead>\n<tbody>\n")
-    for row, css in zip(rows, classes, strict=True):
-        attr = f' class="{css}"' if css == "group" else ""
-        cells = []
-        for index, cell in enumerate(row):
-            td_class = f' class="{css}"' if index == 0 and css.startswith("indent") else ""
-            cells.append(f"<td{td_class}>{_e(cell)}</td>")
-        out.append(f"<tr{attr}>{''.join(cells)}</tr>\n")
-    out.append("</tbody>\n</table>")
-    return "".join(out)
-
-
-def _head_cell(heading: str | tuple[str, ...]) -> str:
-    """A column heading; a tuple is printed one item per line."""
-    lines = heading if isinstance(heading, tuple) else (heading,)
-    return "<br>".join(_e(line) for line in lines)
 
 
 def _heading(arm: dict) -> tuple[str, str]:
@@ -104,32 +96,33 @@ def _about(report: dict) -> str:
     weeks = f"{trial['screening_weeks']} screening, {trial['intervention_weeks']} intervention"
     items = [
         ("Trial", trial["code"]),
-        ("Report", "blinded (groups A and B)" if report["blinded"] else "unblinded"),
+        ("Report", VIEW_NAMES.get(report.get("view"), report.get("view"))),
         ("Imputation", report["imputation"]),
         ("Weeks", weeks),
         ("Schema", report["schema"]),
         ("Data SHA-256", report["data_sha256"]),
     ]
-    rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
+    rows = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in items)
     return f"<dl>{rows}</dl>"
 
 
 def _notes(report: dict) -> str:
     notes = report["notes"]
+    keys = ("groups", "primary", "missing_data", "participant_week", "imputation", "baseline")
     return "<h2>About the analyses</h2>\n" + "\n".join(
-        f'<p class="note">{_e(notes[key])}</p>'
-        for key in ("groups", "participant_week", "imputation", "baseline", "gee")
-        if key in notes
+        f'<p class="note">{e(notes[key])}</p>' for key in (*keys, "gee") if key in notes
     )
 
 
 def _table1(report: dict, arms: list[dict]) -> str:
     table1 = report["table1"]
+    pooled = len(arms) == 1
     with_p = report.get("table1_pvalues", False)
     total = report["consort"]["randomized"]
-    head = ["Characteristic", ("Total", f"(n = {total})"), *(_heading(a) for a in arms)]
+    shown = [] if pooled else arms
+    head = ["Characteristic", ("Total", f"(n = {total})"), *(_heading(a) for a in shown)]
     head += ["P value"] if with_p else []
-    columns = ["total", *(a["code"] for a in arms)]
+    columns = ["total", *(a["code"] for a in shown)]
     rows, classes = [], []
     for var, (name, digits) in TABLE1_ROWS.items():
         entry = table1[var]
@@ -144,7 +137,7 @@ def _table1(report: dict, arms: list[dict]) -> str:
             cells = [fmt.mean_sd(entry[c], digits) for c in columns]
         rows.append([label, *cells] + ([fmt.p_value(entry.get("p"))] if with_p else []))
         classes.append("indent" if var in ("female", "male") else "")
-    return "<h2>Table 1. Baseline characteristics</h2>\n" + _table(
+    return "<h2>Table 1. Baseline characteristics</h2>\n" + table(
         "Randomized participants", head, rows, classes
     )
 
@@ -167,38 +160,43 @@ def _arm_columns(outcomes: dict, arms: list[dict]) -> tuple[list[tuple[str, str]
 
 
 def _comparison_table(outcomes: dict, arms: list[dict], caption: str) -> str:
+    pooled = len(arms) == 1
     columns, n_per_cell = _arm_columns(outcomes, arms)
-    head = ["Outcome", *columns, "Difference (95% CI)", "P value"]
+    head = ["Outcome", *columns] + ([] if pooled else ["Difference (95% CI)", "P value"])
     rows = []
     for outcome, entry in outcomes.items():
         groups = [entry[a["code"]] for a in arms]
-        rows.append(
-            [
-                OUTCOME_NAMES[outcome],
-                *(fmt.mean_sd(g) + (f" [n = {g['n']}]" if n_per_cell else "") for g in groups),
-                fmt.difference_ci(entry),
-                fmt.p_value(entry["p"]),
-            ]
-        )
-    return _table(caption, head, rows)
+        cells = [fmt.mean_sd(g) + (f" [n = {g['n']}]" if n_per_cell else "") for g in groups]
+        if not pooled:
+            cells += [fmt.difference_ci(entry), fmt.p_value(entry["p"])]
+        rows.append([OUTCOME_NAMES[outcome], *cells])
+    return table(caption, head, rows)
 
 
 def _table2(report: dict, arms: list[dict]) -> str:
+    pooled = len(arms) == 1
+    caption = (
+        f"{label_of(report, 'outcomes.participant_week.frequency')} (the published method). "
+        + (
+            "Every participant-week is one observation (n = participant-weeks)"
+            if pooled
+            else "As in the paper: every participant-week is one observation "
+            "(n = participant-weeks), pooled-variance t-test"
+        )
+    )
     return "<h2>Table 2. Outcomes during the intervention</h2>\n" + _comparison_table(
-        report["outcomes"]["participant_week"],
-        arms,
-        "As in the paper: every participant-week is one observation (n = participant-weeks), "
-        "pooled-variance t-test",
+        report["outcomes"]["participant_week"], arms, caption
     )
 
 
 def _ancova(report: dict) -> str:
     rows = [
-        [OUTCOME_NAMES[o], fmt.difference_ci(e), fmt.p_value(e["p"])]
-        for o, e in report["outcomes"]["ancova"].items()
+        [OUTCOME_NAMES[o], fmt.difference_ci(entry), fmt.p_value(entry["p"])]
+        for o, entry in report["outcomes"]["ancova"].items()
     ]
-    return _table(
-        "Adjusted for baseline (ANCOVA: participant mean on group and baseline value)",
+    return table(
+        f"{label_of(report, 'outcomes.ancova.frequency')}: adjusted for baseline (ANCOVA: "
+        "participant mean on group and baseline value, single mean imputation)",
         ["Outcome", "Adjusted difference (95% CI)", "P value"],
         rows,
     )
@@ -220,58 +218,70 @@ def _gee(report: dict, arms: list[dict]) -> str:
         fmt.p_value(gee["p"]),
     ]
     caption = (
-        f"Cramp rate ratio, {arms[0]['label']} over {arms[1]['label']}: Poisson GEE, "
-        f"{gee['correlation']} working correlation, robust standard errors, observed weeks"
+        f"{label_of(report, 'gee')}. Cramp rate ratio, {arms[0]['label']} over "
+        f"{arms[1]['label']}: Poisson GEE adjusted for baseline, {gee['correlation']} "
+        "working correlation, robust standard errors, observed weeks"
     )
-    return "<h2>Repeated-measures model</h2>\n" + _table(caption, head, [row])
+    return "<h2>Repeated-measures model</h2>\n" + table(caption, head, [row])
 
 
 def _change(report: dict, arms: list[dict]) -> str:
+    pooled = len(arms) == 1
     change = report["change_from_baseline"]
     columns, n_per_cell = _arm_columns(change, arms)
-    head = ["Outcome", *columns, "P value"]
+    head = ["Outcome", *columns] + ([] if pooled else ["P value"])
     rows = [
         [
             OUTCOME_NAMES[o],
             *(
-                fmt.mean_sd(e[a["code"]]) + (f" [n = {e[a['code']]['n']}]" if n_per_cell else "")
+                fmt.mean_sd(entry[a["code"]])
+                + (f" [n = {entry[a['code']]['n']}]" if n_per_cell else "")
                 for a in arms
             ),
-            fmt.p_value(e["p"]),
         ]
-        for o, e in change.items()
+        + ([] if pooled else [fmt.p_value(entry["p"])])
+        for o, entry in change.items()
     ]
     baseline = [
-        [OUTCOME_NAMES[o], *(fmt.mean_sd(e[a["code"]]) for a in arms)]
-        for o, e in report["baseline"].items()
+        [OUTCOME_NAMES[o], *(fmt.mean_sd(entry[a["code"]]) for a in arms)]
+        for o, entry in report["baseline"].items()
     ]
     baseline_columns, _ = _arm_columns(report["baseline"], arms)
     return (
         "<h2>Baseline and change from baseline</h2>\n"
-        + _table(
+        + table(
             "Baseline (mean of the observed screening weeks)",
             ["Outcome", *baseline_columns],
             baseline,
         )
         + "\n"
-        + _table("Change from baseline (intervention mean minus baseline)", head, rows)
+        + table("Change from baseline (intervention mean minus baseline)", head, rows)
     )
 
 
 def _weekly(report: dict, arms: list[dict]) -> str:
-    parts = ["<h2>eTable 1. Weekly comparisons (values after imputation)</h2>"]
-    head = ["Week", *((a["label"], "mean (SD)") for a in arms), "Difference (95% CI)", "P value"]
+    pooled = len(arms) == 1
+    label = label_of(report, "weekly.frequency")
+    heading = (
+        "eTable 1. Weekly values (after imputation)"
+        if pooled
+        else "eTable 1. Weekly comparisons (values after imputation)"
+    )
+    parts = [f"<h2>{heading}</h2>"]
+    if not pooled:
+        parts.append(
+            f'<p class="note">{e(label)}: one test per week and outcome, not adjusted for '
+            "multiplicity.</p>"
+        )
+    head = ["Week", *((a["label"], "mean (SD)") for a in arms)]
+    head += [] if pooled else ["Difference (95% CI)", "P value"]
     for outcome, entries in report["weekly"].items():
         rows = [
-            [
-                str(e["week"]),
-                *(fmt.mean_sd(e[a["code"]]) for a in arms),
-                fmt.difference_ci(e),
-                fmt.p_value(e["p"]),
-            ]
-            for e in entries
+            [str(entry["week"]), *(fmt.mean_sd(entry[a["code"]]) for a in arms)]
+            + ([] if pooled else [fmt.difference_ci(entry), fmt.p_value(entry["p"])])
+            for entry in entries
         ]
-        parts.append(_table(OUTCOME_NAMES[outcome], head, rows))
+        parts.append(table(OUTCOME_NAMES[outcome], head, rows))
     return "\n".join(parts)
 
 
@@ -284,16 +294,18 @@ def _adverse_events(report: dict, arms: list[dict]) -> str:
     }
     rows = [[names[k], *(fmt.n_pct(events[k][a["code"]]) for a in arms)] for k in names]
     rows.append(["Events reported", *(str(events["events"][a["code"]]) for a in arms)])
-    return "<h2>Adverse events</h2>\n" + _table(
+    return "<h2>Adverse events</h2>\n" + table(
         "Participants with adverse events, No. (%)", ["", *(_heading(a) for a in arms)], rows
     )
 
 
 def _consort(report: dict, arms: list[dict]) -> str:
     consort = report["consort"]
+    shown = [] if len(arms) == 1 else arms
+    blank = [""] * len(shown)
     rows = [
-        ["Screened", str(consort["screened"]), "", ""],
-        ["Excluded", str(consort["excluded"]), "", ""],
+        ["Screened", str(consort["screened"]), *blank],
+        ["Excluded", str(consort["excluded"]), *blank],
     ]
     classes = ["", ""]
     reasons = consort.get("excluded_reasons", {})
@@ -302,12 +314,12 @@ def _consort(report: dict, arms: list[dict]) -> str:
         ("meeting_exclusion", "Meeting exclusion criteria"),
         ("declined", "Declined"),
     ):
-        rows.append([name, str(consort[key]), "", ""])
+        rows.append([name, str(consort[key]), *blank])
         classes.append("")
         for reason, count in sorted(reasons.get(key, {}).items(), key=lambda r: (-r[1], r[0])):
-            rows.append([reason or "no reason given", str(count), "", ""])
+            rows.append([reason or "no reason given", str(count), *blank])
             classes.append("indent wrap")
-    rows.append(["Randomized", str(consort["randomized"]), "", ""])
+    rows.append(["Randomized", str(consort["randomized"]), *blank])
     classes.append("")
     for key, name in (
         ("allocated", "Allocated"),
@@ -316,25 +328,51 @@ def _consort(report: dict, arms: list[dict]) -> str:
         ("analysed", "Analysed"),
     ):
         counts = consort[key]
-        rows.append([name, str(sum(counts.values())), *(str(counts[a["code"]]) for a in arms)])
+        rows.append([name, str(sum(counts.values())), *(str(counts[a["code"]]) for a in shown)])
         classes.append("")
-    return "<h2>CONSORT flow</h2>\n" + _table(
-        "Participant flow", ["", "Total", *(a["label"] for a in arms)], rows, classes
+    return "<h2>CONSORT flow</h2>\n" + table(
+        "Participant flow", ["", "Total", *(a["label"] for a in shown)], rows, classes
     )
 
 
 def _imputed(report: dict, arms: list[dict]) -> str:
     rows = [[a["label"], str(report["imputed"][a["code"]])] for a in arms]
-    return _table(
+    return table(
         f"Participant-weeks filled in by imputation ({report['imputation']})",
         ["Group", "Imputed participant-weeks"],
         rows,
     )
 
 
-def _figure(png: bytes, caption: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return (
-        f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{_e(caption)}</figcaption></figure>"
+def _completeness(report: dict, arms: list[dict]) -> str:
+    completeness = report.get("completeness")
+    if not completeness:
+        return ""
+    head = ["Week", *((a["label"], "observed, No. (%)") for a in arms)]
+    rows = [
+        [
+            str(entry["week"]),
+            *(
+                fmt.n_pct({"n": entry[a["code"]]["observed"], "pct": entry[a["code"]]["pct"]})
+                for a in arms
+            ),
+        ]
+        for entry in completeness["by_week"]
+    ]
+    rows.append(
+        [
+            "All weeks",
+            *(
+                fmt.n_pct(
+                    {
+                        "n": completeness[a["code"]]["observed"],
+                        "pct": completeness[a["code"]]["pct"],
+                    }
+                )
+                for a in arms
+            ),
+        ]
+    )
+    return "<h2>Data completeness</h2>\n" + table(
+        "Observed intervention weeks (reached calls) of the randomized participants", head, rows
     )

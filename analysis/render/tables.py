@@ -38,23 +38,56 @@ def order(report: dict) -> list[str]:
 
 
 def flat_tables(report: dict) -> list[FlatTable]:
+    """Every table of the report; an open report (one pooled group) has no comparison
+    column and no table of a between-group analysis."""
     groups = order(report)
-    return [
+    tables = [
         _about(report),
+        _estimands(report),
+        _analyses(report),
+        _plan(report),
         _consort(report, groups),
         _table1(report, groups),
         _baseline(report, groups),
         _comparison(report, groups, "participant_week", "Table 2: participant-weeks, pooled t"),
         _comparison(report, groups, "participant", "Participant means, Welch t"),
-        _ancova(report, groups),
-        _change(report, groups),
-        _weekly(report, groups),
-        _gee(report, groups),
+    ]
+    if len(groups) > 1:
+        tables.append(_ancova(report, groups))
+    tables += [_change(report, groups), _weekly(report, groups)]
+    if len(groups) > 1:
+        tables.append(_gee(report, groups))
+    if "models" in report:
+        tables += [
+            _rate_model(
+                report,
+                groups,
+                report["models"]["negative_binomial"]["frequency"],
+                "negative_binomial",
+                "Primary: negative binomial model of cramps per week",
+            ),
+            _multiple_imputation(report),
+            _tipping(report),
+            _rate_model(
+                report,
+                groups,
+                report["per_protocol"]["frequency"],
+                "per_protocol",
+                f"Per protocol (took at least {report['per_protocol']['threshold']:.0%} "
+                "of capsules): negative binomial model",
+            ),
+            _multiplicity(report),
+        ]
+    tables += [
+        _weeks_with_cramps(report, groups),
+        _adherence(report, groups),
         _adverse_events(report, groups),
         _imputed(report, groups),
+        _completeness(report, groups),
         _figure2(report, groups),
         _notes(report),
     ]
+    return tables
 
 
 def _about(report: dict) -> FlatTable:
@@ -64,9 +97,10 @@ def _about(report: dict) -> FlatTable:
         ("schema", report["schema"]),
         ("trial", trial["code"]),
         ("title", trial["title"]),
+        ("view", report.get("view")),
         ("blinded", "yes" if report["blinded"] else "no"),
         ("imputation", report["imputation"]),
-        ("difference", report["difference"]),
+        ("difference", report.get("difference", "none (one pooled group)")),
         ("screening_weeks", trial["screening_weeks"]),
         ("intervention_weeks", trial["intervention_weeks"]),
         ("data_sha256", report["data_sha256"]),
@@ -82,10 +116,11 @@ def _consort(report: dict, groups: list[str]) -> FlatTable:
     table = FlatTable("consort", "CONSORT flow", ["item", "total", *groups])
     for item in ("screened", "excluded", "not_meeting_inclusion", "meeting_exclusion", "declined"):
         table.add([item, consort[item], *([None] * len(groups))])
+    blank = [None] * len(groups)
     for outcome, reasons in consort["excluded_reasons"].items():
         for reason, count in sorted(reasons.items()):
-            table.add([f"{outcome}: {reason or 'no reason given'}", count, None, None])
-    table.add(["randomized", consort["randomized"], None, None])
+            table.add([f"{outcome}: {reason or 'no reason given'}", count, *blank])
+    table.add(["randomized", consort["randomized"], *blank])
     for item in ("allocated", "completed", "discontinued", "analysed"):
         counts = consort[item]
         table.add([item, sum(counts.values()), *(counts[g] for g in groups)])
@@ -159,12 +194,23 @@ def _baseline(report: dict, groups: list[str]) -> FlatTable:
     return table
 
 
+def _tests(groups: list[str]) -> list[str]:
+    return TEST_COLUMNS if len(groups) > 1 else []
+
+
+def _test_cells(entry: dict, groups: list[str]) -> tuple[list, list]:
+    if len(groups) < 2:
+        return [], []
+    return _test_values(entry), _test_decimals()
+
+
 def _comparison(report: dict, groups: list[str], key: str, title: str) -> FlatTable:
-    table = FlatTable(key, title, ["outcome", *_group_columns(groups), *TEST_COLUMNS])
+    table = FlatTable(key, title, ["outcome", *_group_columns(groups), *_tests(groups)])
     for outcome, entry in report["outcomes"][key].items():
+        values, decimals = _test_cells(entry, groups)
         table.add(
-            [outcome, *_group_values(entry, groups), *_test_values(entry)],
-            [None, *_outcome_decimals(groups), *_test_decimals()],
+            [outcome, *_group_values(entry, groups), *values],
+            [None, *_outcome_decimals(groups), *decimals],
         )
     return table
 
@@ -181,24 +227,31 @@ def _ancova(report: dict, groups: list[str]) -> FlatTable:
 
 
 def _change(report: dict, groups: list[str]) -> FlatTable:
-    columns = ["outcome", *_group_columns(groups), *TEST_COLUMNS]
+    columns = ["outcome", *_group_columns(groups), *_tests(groups)]
     table = FlatTable("change", "Change from baseline", columns)
     for outcome, entry in report["change_from_baseline"].items():
+        values, decimals = _test_cells(entry, groups)
         table.add(
-            [outcome, *_group_values(entry, groups), *_test_values(entry)],
-            [None, *_outcome_decimals(groups), *_test_decimals()],
+            [outcome, *_group_values(entry, groups), *values],
+            [None, *_outcome_decimals(groups), *decimals],
         )
     return table
 
 
 def _weekly(report: dict, groups: list[str]) -> FlatTable:
-    columns = ["outcome", "week", *_group_columns(groups), *TEST_COLUMNS]
-    table = FlatTable("weekly", "eTable 1: weekly comparisons", columns)
+    columns = ["outcome", "week", *_group_columns(groups), *_tests(groups)]
+    title = (
+        "eTable 1: weekly comparisons (exploratory, not adjusted)"
+        if len(groups) > 1
+        else "eTable 1: weekly values"
+    )
+    table = FlatTable("weekly", title, columns)
     for outcome, entries in report["weekly"].items():
         for entry in entries:
+            values, decimals = _test_cells(entry, groups)
             table.add(
-                [outcome, entry["week"], *_group_values(entry, groups), *_test_values(entry)],
-                [None, None, *_outcome_decimals(groups), *_test_decimals()],
+                [outcome, entry["week"], *_group_values(entry, groups), *values],
+                [None, None, *_outcome_decimals(groups), *decimals],
             )
     return table
 
@@ -278,6 +331,254 @@ def _figure2(report: dict, groups: list[str]) -> FlatTable:
             [point["phase"], point["week"], *_group_values(point, groups)],
             [None, None, *_outcome_decimals(groups)],
         )
+    return table
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ", ".join(str(v) for v in value)
+
+
+def _estimands(report: dict) -> FlatTable:
+    columns = [
+        "analysis",
+        "outcome",
+        "title",
+        "population",
+        "variable",
+        "intercurrent_events",
+        "summary_measure",
+        "method",
+    ]
+    table = FlatTable("estimands", "Estimands (ICH E9(R1)) of the analysis plan", columns)
+    for estimand in report.get("estimands", []):
+        events = "; ".join(
+            f"{event['event']}: {event['strategy']}" for event in estimand["intercurrent_events"]
+        )
+        table.add(
+            [*(estimand[c] for c in columns[:5]), events, *(estimand[c] for c in columns[6:])]
+        )
+    return table
+
+
+def _analyses(report: dict) -> FlatTable:
+    table = FlatTable("analyses", "What each result of the report is", ["result", "label"])
+    for key, label in sorted(report.get("analyses", {}).items()):
+        table.add([key, label])
+    return table
+
+
+def _plan(report: dict) -> FlatTable:
+    table = FlatTable("plan", "Statistical analysis plan: settings", ["setting", "value"])
+    for key, value in report.get("plan", {}).items():
+        if isinstance(value, dict):
+            for inner, item in value.items():
+                table.add([f"{key}.{inner}", _text(item)])
+        else:
+            table.add([key, value if isinstance(value, int | float | str) else _text(value)])
+    return table
+
+
+def _rate_model(report: dict, groups: list[str], entry: dict, name: str, title: str):
+    columns = [
+        *[f"{g}_{s}" for g in groups for s in ("n", "rate")],
+        "rate_ratio",
+        "ci95_low",
+        "ci95_high",
+        "p",
+        "marginal_difference",
+        "marginal_ci95_low",
+        "marginal_ci95_high",
+        "marginal_p",
+        "alpha",
+        "covariates",
+        "converged",
+    ]
+    table = FlatTable(name, title, columns)
+    table.add(
+        [
+            *[v for g in groups for v in (entry["n"][g], entry["rate"][g])],
+            entry["rate_ratio"],
+            *entry["ci95"],
+            entry["p"],
+            entry["marginal_difference"],
+            *entry["marginal_ci95"],
+            entry["marginal_p"],
+            entry["alpha"],
+            _text(entry["covariates"]),
+            entry["converged"],
+        ],
+        [
+            *[d for _ in groups for d in (None, OUTCOME_DECIMALS)],
+            *[OUTCOME_DECIMALS] * 3,
+            P_DECIMALS,
+            *[OUTCOME_DECIMALS] * 3,
+            P_DECIMALS,
+            3,
+            None,
+            None,
+        ],
+    )
+    return table
+
+
+POOLED_COLUMNS = [
+    "difference",
+    "ci95_low",
+    "ci95_high",
+    "p",
+    "df",
+    "fraction_missing_information",
+    "m",
+    "seed",
+]
+
+
+def _pooled_values(entry: dict) -> list:
+    return [
+        entry["difference"],
+        *entry["ci95"],
+        entry["p"],
+        entry["df"],
+        entry["fraction_missing_information"],
+        entry["m"],
+        entry["seed"],
+    ]
+
+
+POOLED_DECIMALS = [*[OUTCOME_DECIMALS] * 3, P_DECIMALS, 1, 3, None, None]
+
+
+def _multiple_imputation(report: dict) -> FlatTable:
+    table = FlatTable(
+        "multiple_imputation",
+        "ANCOVA over multiple imputations (Rubin's rules), and jump to reference",
+        ["outcome", "analysis", "imputed_group", "reference_group", *POOLED_COLUMNS],
+    )
+    missing = report["missing_data"]
+    for outcome, entry in missing["multiple_imputation"].items():
+        table.add(
+            [outcome, "missing at random", None, None, *_pooled_values(entry)],
+            [None] * 4 + POOLED_DECIMALS,
+        )
+    j2r = missing["jump_to_reference"].get("frequency")
+    for entry in (j2r, (j2r or {}).get("reverse")):
+        if entry:
+            table.add(
+                [
+                    "frequency",
+                    "jump to reference",
+                    entry["imputed_group"],
+                    entry["reference_group"],
+                    *_pooled_values(entry),
+                ],
+                [None] * 4 + POOLED_DECIMALS,
+            )
+    return table
+
+
+def _tipping(report: dict) -> FlatTable:
+    table = FlatTable(
+        "tipping_point",
+        "Tipping point: cramps per week added to the imputed weeks of a group",
+        ["shifted_group", "delta", "difference", "ci95_low", "ci95_high", "p", "tipping_delta"],
+    )
+    tipping = report["missing_data"]["tipping_point"].get("frequency")
+    for entry in (tipping, (tipping or {}).get("reverse")):
+        if not entry:
+            continue
+        for delta, d, ci, p in zip(
+            entry["deltas"], entry["difference"], entry["ci95"], entry["p"], strict=True
+        ):
+            table.add(
+                [entry["shifted_group"], delta, d, *ci, p, entry["tipping_delta"]],
+                [None, 1, *[OUTCOME_DECIMALS] * 3, P_DECIMALS, 1],
+            )
+    return table
+
+
+def _multiplicity(report: dict) -> FlatTable:
+    plan = report["multiplicity"]
+    table = FlatTable(
+        "multiplicity",
+        f"Multiplicity: primary, then secondary outcomes by {plan['method']}",
+        ["family", "outcome", "analysis", "p", "p_adjusted", "significant"],
+    )
+    for family, entries in (("primary", [plan["primary"]]), ("secondary", plan["secondary"])):
+        for entry in entries:
+            table.add(
+                [
+                    family,
+                    entry["outcome"],
+                    entry["analysis"],
+                    entry["p"],
+                    entry["p_adjusted"],
+                    entry["significant"],
+                ],
+                [None, None, None, P_DECIMALS, P_DECIMALS, None],
+            )
+    return table
+
+
+def _weeks_with_cramps(report: dict, groups: list[str]) -> FlatTable:
+    table = FlatTable(
+        "weeks_with_cramps",
+        "Duration and severity over the weeks with at least one cramp (participant means)",
+        ["outcome", *_group_columns(groups), *_tests(groups)],
+    )
+    for outcome, entry in report["supportive"]["weeks_with_cramps"].items():
+        values, decimals = _test_cells(entry, groups)
+        table.add(
+            [outcome, *_group_values(entry, groups), *values],
+            [None, *_outcome_decimals(groups), *decimals],
+        )
+    return table
+
+
+def _adherence(report: dict, groups: list[str]) -> FlatTable:
+    adherence = report["supportive"]["adherence"]
+    table = FlatTable(
+        "adherence",
+        f"Adherence: capsules missed per observed week; adherent = took at least "
+        f"{adherence['threshold']:.0%} of capsules",
+        ["statistic", *_group_columns(groups), *_tests(groups)],
+    )
+    missed = adherence["missed_per_week"]
+    values, decimals = _test_cells(missed, groups)
+    table.add(
+        ["capsules_missed_per_week", *_group_values(missed, groups), *values],
+        [None, *_outcome_decimals(groups), *decimals],
+    )
+    adherent = adherence["adherent"]
+    table.add(
+        [
+            "adherent",
+            *[v for g in groups for v in (adherent[g]["n"], adherent[g]["pct"], None)],
+            *([None] * len(_tests(groups))),
+        ],
+        [None, *[d for _ in groups for d in (None, 1, None)], *([None] * len(_tests(groups)))],
+    )
+    return table
+
+
+def _completeness(report: dict, groups: list[str]) -> FlatTable:
+    completeness = report["completeness"]
+    table = FlatTable(
+        "completeness",
+        "Observed intervention weeks of the randomized participants",
+        ["week", *[f"{g}_{s}" for g in groups for s in ("observed", "pct")]],
+    )
+    for entry in completeness["by_week"]:
+        table.add(
+            [entry["week"], *[v for g in groups for v in (entry[g]["observed"], entry[g]["pct"])]],
+            [None, *[d for _ in groups for d in (None, 1)]],
+        )
+    table.add(
+        [
+            "all",
+            *[v for g in groups for v in (completeness[g]["observed"], completeness[g]["pct"])],
+        ],
+        [None, *[d for _ in groups for d in (None, 1)]],
+    )
     return table
 
 

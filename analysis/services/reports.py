@@ -24,14 +24,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from analysis.cohort import CODED, OPEN, UNBLINDED, VIEWS
 from analysis.conventions import DEFAULT_IMPUTATION, IMPUTATIONS
 from analysis.errors import AnalysisError
 from analysis.loader import itt_dataset
-from analysis.models import Report, ReportDownload, ReportFile
-from analysis.render import RENDERERS, consort_png, figure2_png
+from analysis.models import Report, ReportDownload, ReportFile, ReportRelease
+from analysis.render import RENDERERS, consort_png, figure2_png, tipping_png
 from analysis.report import build_report
-from analysis.selectors.reports import reports_for
+from analysis.selectors.reports import REQUESTERS, reports_for
 from diary.errors import AccessDenied, InvalidValue, RuleConflict, TrialError
 from diary.models import Trial
 from diary.roles import Role, role_of
@@ -53,8 +55,6 @@ from diary.services.jobs import (
 logger = logging.getLogger(__name__)
 
 FORMATS = ("json", "html", "xlsx", "csv", "png")
-# Roles that may ask for (and read) blinded reports.
-BLINDED_REPORT_ROLES = frozenset({Role.COORDINATOR, Role.STATISTICIAN, Role.UNBLINDED_STATISTICIAN})
 INTERNAL_ERROR = (
     "The report could not be built because of an internal error; the details are in the "
     "job's log. Retry it, or ask the trial's data manager."
@@ -86,35 +86,88 @@ REPORT_JOBS = JobType(
         "png": "the figures",
     },
 )
+DSMB_NEEDED = (
+    "A report by group before the {when} is a closed report for the monitoring board (DSMB): "
+    "give the board's request, recorded with the report."
+)
 
 
 # -- asking for a report ----------------------------------------------------------------
 
 
 def may_request_reports(user) -> bool:
-    return role_of(user) in BLINDED_REPORT_ROLES
+    return role_of(user) in REQUESTERS
+
+
+def _unblinded_after_lock(trial: Trial) -> bool:
+    return bool(trial.locked_at and trial.unblinded_at and trial.unblinded_at >= trial.locked_at)
+
+
+def default_view(*, user, trial: Trial) -> str:
+    """The view a request without one gets: coded for the statisticians once the database
+    is locked, open otherwise (coordinators always)."""
+    if role_of(user) in (Role.STATISTICIAN, Role.UNBLINDED_STATISTICIAN) and trial.locked_at:
+        return CODED
+    return OPEN
+
+
+def view_refusal(*, user, trial: Trial, view: str, dsmb_reference: str = "") -> str | None:
+    """Why `user` may not have a report of this view now, or None when they may.
+
+    Before the database lock a blinded role gets only open reports. After it, the
+    blinded statistician also gets coded ones; coordinators never do (they enter and
+    correct data, and could compare a report by group with their own changes). Only the
+    unblinded statistician makes a report split by group before the lock (coded or
+    unblinded, for the monitoring board: a closed report), or an unblinded one before
+    the trial is unblinded after its lock.
+    """
+    role = role_of(user)
+    if role not in REQUESTERS:
+        return "Your role may not request analysis reports."
+    if view not in VIEWS:
+        return f"Unknown view {view!r}; choose one of {', '.join(VIEWS)}."
+    if view == OPEN:
+        return None
+    if view == UNBLINDED and role != Role.UNBLINDED_STATISTICIAN:
+        return "Only the unblinded statistician may request an unblinded report."
+    if role == Role.COORDINATOR:
+        return "Coordinators get open reports (all participants pooled) only."
+    if view == CODED and trial.locked_at:
+        return None
+    if role == Role.STATISTICIAN:
+        return (
+            "Until the database is locked, reports for blinded roles are open (all "
+            "participants pooled): a coded report needs the lock."
+        )
+    if view == UNBLINDED and _unblinded_after_lock(trial):
+        return None
+    if dsmb_reference.strip():
+        return None
+    when = "database lock" if view == CODED else "trial is unblinded after its lock"
+    return DSMB_NEEDED.format(when=when)
 
 
 def unblinded_refusal(*, user, trial: Trial, dsmb_reference: str = "") -> str | None:
     """Why `user` may not have an unblinded report now, or None when they may."""
-    if role_of(user) != Role.UNBLINDED_STATISTICIAN:
-        return "Only the unblinded statistician may request an unblinded report."
-    if trial.locked_at and trial.unblinded_at and trial.unblinded_at >= trial.locked_at:
-        return None
-    if dsmb_reference.strip():
-        return None
-    return (
-        "The trial has not been unblinded after the database lock: an unblinded report "
-        "needs the monitoring board's (DSMB) request, recorded with the report."
-    )
+    return view_refusal(user=user, trial=trial, view=UNBLINDED, dsmb_reference=dsmb_reference)
+
+
+def _closed(*, trial: Trial, view: str) -> bool:
+    """A report by group made before the lock (coded) or before the trial is unblinded
+    after its lock (unblinded) is closed: for the monitoring board."""
+    if view == CODED:
+        return not trial.locked_at
+    if view == UNBLINDED:
+        return not _unblinded_after_lock(trial)
+    return False
 
 
 @transaction.atomic
 def report_request(
     *,
     by_user,
+    view: str | None = None,
     imputation: str = DEFAULT_IMPUTATION,
-    blinded: bool = True,
     table1_pvalues: bool = False,
     formats=FORMATS,
     dsmb_reference: str = "",
@@ -123,27 +176,27 @@ def report_request(
     """Record a request for an ITT report by a user of the web app, admin or API,
     and queue its job once the request is committed.
 
-    Blinded reports: coordinators and (blinded or unblinded) statisticians.
-    Unblinded reports: the unblinded statistician only, once the trial has been
-    unblinded after its lock, or before that on the DSMB's request, whose
-    reference is stored with the report.
+    `view` (open, coded or unblinded; by default `default_view`) must be allowed to
+    the user now (`view_refusal`). A closed report (by group before the lock, by the
+    unblinded statistician on the monitoring board's request) stores the board's
+    reference; it is read only by the unblinded statistician and the DSMB members it
+    is released to (`report_release`).
     """
     trial = trial or current_trial()
     if not may_request_reports(by_user):
         raise AccessDenied("Your role may not request analysis reports.")
+    view = view or default_view(user=by_user, trial=trial)
     dsmb_reference = dsmb_reference.strip()
-    dsmb_request = False
-    if not blinded:
-        refusal = unblinded_refusal(user=by_user, trial=trial, dsmb_reference=dsmb_reference)
-        if refusal:
-            raise AccessDenied(refusal, field="blinded")
-        dsmb_request = bool(dsmb_reference) and not trial.unblinded_at
+    refusal = view_refusal(user=by_user, trial=trial, view=view, dsmb_reference=dsmb_reference)
+    if refusal:
+        raise AccessDenied(refusal, field="view")
+    closed = _closed(trial=trial, view=view)
     report = _report_create(
         trial=trial,
-        parameters=_parameters(imputation, blinded, table1_pvalues, formats),
+        parameters=_parameters(imputation, view, table1_pvalues, formats),
         requested_by=by_user,
-        dsmb_request=dsmb_request,
-        dsmb_reference=dsmb_reference if dsmb_request else "",
+        dsmb_request=closed,
+        dsmb_reference=dsmb_reference if closed else "",
     )
     transaction.on_commit(functools.partial(_enqueue, report.pk))
     return report
@@ -158,10 +211,11 @@ def report_request_scheduled(
     formats=FORMATS,
     trial: Trial | None = None,
 ) -> Report:
-    """A report asked for by a schedule (always blinded), queued once committed."""
+    """A report asked for by a schedule (always open: coordinators read it), queued once
+    committed."""
     report = _report_create(
         trial=trial or current_trial(),
-        parameters=_parameters(imputation, True, table1_pvalues, formats),
+        parameters=_parameters(imputation, OPEN, table1_pvalues, formats),
         requested_by_name=f"schedule:{schedule}"[:150],
     )
     transaction.on_commit(functools.partial(_enqueue, report.pk))
@@ -171,18 +225,21 @@ def report_request_scheduled(
 def report_request_operator(
     *,
     os_user: str,
-    blinded: bool = True,
+    view: str | None = None,
     imputation: str = DEFAULT_IMPUTATION,
     table1_pvalues: bool = False,
     formats=FORMATS,
     trial: Trial | None = None,
 ) -> Report:
-    """A report asked for from the shell by an operator (who may have it unblinded at
-    any time; the report row records the operating-system user). Not queued: the
-    command builds it at once with `report_build`."""
+    """A report asked for from the shell by an operator, who may have any view at any
+    time (the report row records the operating-system user); by default coded once the
+    database is locked, open before. Not queued: the command builds it at once with
+    `report_build`. Who may then read it follows `reports_for` like any report."""
+    trial = trial or current_trial()
+    view = view or (CODED if trial.locked_at else OPEN)
     return _report_create(
-        trial=trial or current_trial(),
-        parameters=_parameters(imputation, blinded, table1_pvalues, formats),
+        trial=trial,
+        parameters=_parameters(imputation, view, table1_pvalues, formats),
         requested_by_name=f"shell:{os_user}"[:150],
     )
 
@@ -195,12 +252,11 @@ def report_retry(*, report: Report, by_user) -> Report:
         raise AccessDenied("You may not retry this report.")
     if report.status != Report.Status.FAILED:
         raise RuleConflict("Only a failed report can be retried.", field="status")
-    if not report.blinded:
-        refusal = unblinded_refusal(
-            user=by_user, trial=report.trial, dsmb_reference=report.dsmb_reference
-        )
-        if refusal:
-            raise AccessDenied(refusal)
+    refusal = view_refusal(
+        user=by_user, trial=report.trial, view=report.view, dsmb_reference=report.dsmb_reference
+    )
+    if refusal:
+        raise AccessDenied(refusal)
     Report.objects.filter(pk=report.pk).update(
         status=Report.Status.QUEUED, progress=0, stage="Queued again", error="", failed_formats={}
     )
@@ -209,19 +265,24 @@ def report_retry(*, report: Report, by_user) -> Report:
     return report
 
 
-def _parameters(imputation, blinded, table1_pvalues, formats) -> dict:
+def _parameters(imputation, view, table1_pvalues, formats) -> dict:
     if imputation not in IMPUTATIONS:
         raise InvalidValue(
             f"Unknown imputation {imputation!r}; choose one of {', '.join(IMPUTATIONS)}.",
             field="imputation",
         )
+    if view not in VIEWS:
+        raise InvalidValue(
+            f"Unknown view {view!r}; choose one of {', '.join(VIEWS)}.", field="view"
+        )
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise InvalidValue(f"Unknown format: {', '.join(unknown)}.", field="formats")
     return {
+        "view": view,
         "imputation": imputation,
-        "blinded": bool(blinded),
-        "table1_pvalues": bool(table1_pvalues),
+        "blinded": view != UNBLINDED,
+        "table1_pvalues": bool(table1_pvalues) and view != OPEN,
         "formats": [f for f in FORMATS if f in set(formats) | {"json"}],
     }
 
@@ -264,15 +325,15 @@ def report_build(*, report: Report) -> Report:
 
 def _produce(report: Report, attempt: int) -> Produced:
     parameters = report.parameters
-    blinded = bool(parameters["blinded"])
+    view = report.view
     _progress(report.pk, attempt, 5, "Reading the trial's data")
     dataset = itt_dataset(trial=report.trial)
     _progress(report.pk, attempt, 30, "Computing the analyses")
     result = build_report(
         dataset,
+        view=view,
         imputation=parameters["imputation"],
-        blinded=blinded,
-        group_codes=blinded_group_codes(trial=report.trial) if blinded else None,
+        group_codes=blinded_group_codes(trial=report.trial) if view == CODED else None,
         table1_pvalues=bool(parameters["table1_pvalues"]),
     )
     del dataset
@@ -285,6 +346,11 @@ def _produce(report: Report, attempt: int) -> Produced:
         "png": lambda: [
             Output("png", f"{stem}-figure2.png", figure2_png(result)),
             Output("png", f"{stem}-consort.png", consort_png(result)),
+            *(
+                [Output("png", f"{stem}-tipping-point.png", png)]
+                if (png := tipping_png(result))
+                else []
+            ),
         ],
     }
     formats = [f for f in FORMATS if f in parameters["formats"]]
@@ -352,3 +418,52 @@ def report_file_download(
         remote_addr=remote_addr,
     )
     return report_file
+
+
+# -- closed reports for the monitoring board --------------------------------------------------
+
+
+@transaction.atomic
+def report_release(*, report: Report, to_user, by_user, note: str = "") -> ReportRelease:
+    """Give a DSMB member read access to a closed report (recorded: who, to whom, when).
+
+    Only the unblinded statistician releases, only closed reports that are done, and
+    only to DSMB members (who read nothing else in the app).
+    """
+    if role_of(by_user) != Role.UNBLINDED_STATISTICIAN:
+        raise AccessDenied("Only the unblinded statistician releases reports to the DSMB.")
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if not report.closed:
+        raise InvalidValue(
+            "Only a closed report (made for the monitoring board) can be released.",
+            field="report",
+        )
+    if report.status != Report.Status.DONE:
+        raise InvalidValue("Only a finished report can be released.", field="report")
+    if role_of(to_user) != Role.DSMB_MEMBER:
+        raise InvalidValue("Reports are released to DSMB members only.", field="released_to")
+    if report.releases.filter(released_to=to_user, revoked_at__isnull=True).exists():
+        raise InvalidValue(
+            f"Report {report.pk} is already released to {to_user.get_username()}.",
+            field="released_to",
+        )
+    return ReportRelease.objects.create(
+        report=report,
+        report_name=f"Report {report.pk} ({report.view}; {report.dsmb_reference})"[:200],
+        released_to=to_user,
+        released_by=by_user,
+        note=note.strip()[:300],
+    )
+
+
+@transaction.atomic
+def report_release_revoke(*, release: ReportRelease, by_user) -> ReportRelease:
+    """End a release (the record stays, with who ended it and when)."""
+    if role_of(by_user) != Role.UNBLINDED_STATISTICIAN:
+        raise AccessDenied("Only the unblinded statistician revokes a release.")
+    release = ReportRelease.objects.select_for_update().get(pk=release.pk)
+    if release.revoked_at is None:
+        release.revoked_at = timezone.now()
+        release.revoked_by = by_user
+        release.save(update_fields=["revoked_at", "revoked_by"])
+    return release

@@ -12,7 +12,7 @@ def consort(
     participants: pd.DataFrame,
     analysed: pd.Series,
     completed: pd.Series,
-    order: tuple[str, str],
+    order: tuple[str, ...],
 ) -> dict:
     """Screened, excluded (by outcome and reason), randomized, allocated, completed, analysed.
 

@@ -1,9 +1,11 @@
 """A repeated-measures model for the weekly cramp count: Poisson GEE, log link.
 
-The model is log E[cramps in a week] = b0 + b1 x (1 for the first group), fitted
-on the observed intervention weeks of every participant (no imputed values:
-GEE uses all the weeks a person has and is valid when weeks are missing
-completely at random). exp(b1) is the rate ratio, first group over second.
+The model is log E[cramps in a week] = b0 + b1 x (1 for the first group) + b2 x the
+participant's baseline weekly cramps, fitted on the observed intervention weeks of
+every participant with a baseline (no imputed values: GEE uses all the weeks a
+person has and is valid when weeks are missing completely at random). exp(b1) is
+the rate ratio, first group over second, adjusted for baseline. A supportive
+analysis: the primary one is the negative binomial model (analysis.tables.count_model).
 Standard errors are robust (sandwich), so over-dispersion does not shrink the
 interval; the Wald CI uses the normal quantile, as GEE inference is asymptotic.
 
@@ -24,19 +26,23 @@ import statsmodels.api as sm
 from statsmodels.genmod.cov_struct import Exchangeable
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from analysis.stats import number
+from analysis.stats import negligible, number
 
 EXCHANGEABLE_LIMIT = 20_000
 
 
 def gee_rate_ratio(
     observed: pd.DataFrame,
-    order: tuple[str, str],
+    baseline: pd.DataFrame,
+    order: tuple[str, ...],
     *,
     exchangeable_limit: int = EXCHANGEABLE_LIMIT,
 ) -> dict:
-    """Rate ratio (first group / second) of weekly cramps with its 95% CI and p."""
+    """Rate ratio (first group / second) of weekly cramps, adjusted for the baseline
+    weekly cramps, with its 95% CI and p (None when undefined or rounding noise)."""
     rows = observed[observed["frequency"].notna()]
+    own_baseline = rows["participant_id"].map(baseline["frequency"])
+    rows = rows.assign(baseline=own_baseline)[own_baseline.notna().to_numpy()]
     participants = rows.groupby("arm")["participant_id"].nunique()
     weeks = rows["arm"].value_counts()
     cramps = rows.groupby("arm")["frequency"].sum()
@@ -44,7 +50,8 @@ def gee_rate_ratio(
     correlation = "exchangeable" if clusters <= exchangeable_limit else "independence"
     result = {
         "outcome": "frequency",
-        "data": "observed intervention weeks",
+        "data": "observed intervention weeks of the participants with a baseline",
+        "covariates": ["intercept", f"group {order[0]}", "baseline weekly cramps"],
         "family": "poisson",
         "link": "log",
         "correlation": correlation,
@@ -62,10 +69,22 @@ def gee_rate_ratio(
         "dispersion": None,
         "converged": None,
     }
-    if any(not cramps.get(g, 0) > 0 for g in order) or clusters < 3:
-        return result
     y = rows["frequency"].to_numpy(dtype=float)
-    design = np.column_stack([np.ones(len(rows)), rows["arm"].eq(order[0]).to_numpy(float)])
+    if (
+        any(not cramps.get(g, 0) > 0 for g in order)
+        or clusters < 4
+        or negligible(float(y.std()), float(y.mean()))
+    ):
+        return result
+    design = np.column_stack(
+        [
+            np.ones(len(rows)),
+            rows["arm"].eq(order[0]).to_numpy(float),
+            rows["baseline"].to_numpy(float),
+        ]
+    )
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        return result
     groups = pd.factorize(rows["participant_id"])[0]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
@@ -76,14 +95,14 @@ def gee_rate_ratio(
         except (ValueError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError):
             return result
     converged = converged and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    if not (np.isfinite(coef) and np.isfinite(se) and se > 0):
+    if not (np.isfinite(coef) and np.isfinite(se)) or negligible(se, coef):
         return result
     result.update(
         rate_ratio=number(np.exp(coef)),
         ci95=[number(np.exp(low)), number(np.exp(high))],
         p=number(fit.pvalues[1]),
         working_correlation=number(alpha),
-        dispersion=number(_dispersion(y, np.asarray(fit.fittedvalues), len(y) - 2)),
+        dispersion=number(_dispersion(y, np.asarray(fit.fittedvalues), len(y) - 3)),
         converged=bool(converged),
     )
     return result

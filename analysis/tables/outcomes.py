@@ -7,27 +7,27 @@ import pandas as pd
 import statsmodels.api as sm
 
 from analysis.conventions import OUTCOMES, with_baseline
-from analysis.stats import compare, describe, negligible, number, summaries
+from analysis.stats import between, describe, negligible, number, summaries
 
 
 def _two_groups(values: pd.Series, arm: pd.Series, order, *, equal_var: bool) -> dict:
     groups = summaries(values, arm, order)
     result = {g: describe(groups[g]) for g in order}
-    result.update(compare(groups[order[0]], groups[order[1]], equal_var=equal_var))
+    result.update(between(groups, order, equal_var=equal_var))
     return result
 
 
-def participant_week(weeks: pd.DataFrame, order: tuple[str, str]) -> dict:
+def participant_week(weeks: pd.DataFrame, order: tuple[str, ...]) -> dict:
     """Every participant-week (after imputation) as one observation; pooled-variance t."""
     return {o: _two_groups(weeks[o], weeks["arm"], order, equal_var=True) for o in OUTCOMES}
 
 
-def participant(means: pd.DataFrame, order: tuple[str, str]) -> dict:
+def participant(means: pd.DataFrame, order: tuple[str, ...]) -> dict:
     """Each participant's mean over the intervention weeks as one observation; Welch t."""
     return {o: _two_groups(means[o], means["arm"], order, equal_var=False) for o in OUTCOMES}
 
 
-def ancova(means: pd.DataFrame, baseline: pd.DataFrame, order: tuple[str, str]) -> dict:
+def ancova(means: pd.DataFrame, baseline: pd.DataFrame, order: tuple[str, ...]) -> dict:
     """OLS of the participant mean on an intercept, first-group indicator and baseline.
 
     Participants without a baseline are left out; classical standard errors.

@@ -12,11 +12,11 @@ CONTINUOUS = ("age", "height_cm", "weight_kg", "creatinine_mg_dl")
 VARIABLES = CATEGORICAL + CONTINUOUS
 
 
-def table1(participants: pd.DataFrame, order: tuple[str, str], *, pvalues: bool = False) -> dict:
+def table1(participants: pd.DataFrame, order: tuple[str, ...], *, pvalues: bool = False) -> dict:
     """{var: {total: ..., <group>: ...}}: {n, pct} for categorical rows, {n, mean, sd} otherwise.
 
-    Percentages are of the column's randomized participants. With `pvalues`,
-    each row gets `p`: Pearson chi-square (no continuity correction) for the
+    Percentages are of the column's randomized participants. With `pvalues` and two
+    groups, each row gets `p`: Pearson chi-square (no continuity correction) for the
     categorical rows, the pooled-variance t-test for the continuous ones.
     """
     flags = {
@@ -26,6 +26,7 @@ def table1(participants: pd.DataFrame, order: tuple[str, str], *, pvalues: bool 
         "diabetes": participants["diabetes"].astype("boolean").fillna(False),
     }
     columns = ("total", *order)
+    pvalues = pvalues and len(order) == 2
     arm = participants["arm"]
     totals = arm.value_counts()
     size = {"total": len(participants), **{g: int(totals.get(g, 0)) for g in order}}

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.conventions import OUTCOMES
-from analysis.stats import compare, describe, summaries
+from analysis.stats import between, describe, summaries
 
 
-def weekly(weeks: pd.DataFrame, order: tuple[str, str], *, intervention_weeks: int) -> dict:
-    """{outcome: [{week, <group>: {n, mean, sd}, difference, ci95, p}, ...]} (pooled t)."""
+def weekly(weeks: pd.DataFrame, order: tuple[str, ...], *, intervention_weeks: int) -> dict:
+    """{outcome: [{week, <group>: {n, mean, sd}, difference, ci95, p}, ...]} (pooled t; no
+    comparison when the report is pooled). Exploratory: one test per week and outcome."""
     table = {o: [] for o in OUTCOMES}
     by_week = dict(tuple(weeks.groupby("week")))
     empty = weeks.iloc[0:0]
@@ -18,7 +19,7 @@ def weekly(weeks: pd.DataFrame, order: tuple[str, str], *, intervention_weeks: i
         for outcome in OUTCOMES:
             groups = summaries(rows[outcome], rows["arm"], order)
             entry = {"week": week, **{g: describe(groups[g]) for g in order}}
-            entry.update(compare(groups[order[0]], groups[order[1]], equal_var=True))
+            entry.update(between(groups, order, equal_var=True))
             table[outcome].append(entry)
     return table
 
@@ -26,7 +27,7 @@ def weekly(weeks: pd.DataFrame, order: tuple[str, str], *, intervention_weeks: i
 def observed_weekly(
     screening: pd.DataFrame,
     intervention: pd.DataFrame,
-    order: tuple[str, str],
+    order: tuple[str, ...],
     *,
     screening_weeks: int,
     intervention_weeks: int,

@@ -1,10 +1,12 @@
-"""The form for asking for a report (the unblinded choice only for the unblinded
-statistician)."""
+"""The forms for asking for a report (the views a user may have now are offered, no
+more) and for releasing a closed report to a DSMB member."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 
+from analysis.cohort import CODED, OPEN, UNBLINDED
 from analysis.conventions import DEFAULT_IMPUTATION, IMPUTATIONS
-from analysis.services.reports import FORMATS
+from analysis.services.reports import FORMATS, default_view, view_refusal
 from diary.roles import Role, role_of
 from diary.web.forms.base import Radios, TrialForm
 
@@ -20,7 +22,11 @@ FORMAT_LABELS = {
     "csv": "CSV tables (zip)",
     "png": "Figures (PNG)",
 }
-BLINDED, UNBLINDED = "blinded", "unblinded"
+VIEW_LABELS = {
+    OPEN: "Open: all participants pooled, nothing by group",
+    CODED: "Coded: groups named A and B",
+    UNBLINDED: "Unblinded: arms named",
+}
 
 
 class ReportRequestForm(TrialForm):
@@ -31,7 +37,8 @@ class ReportRequestForm(TrialForm):
         widget=Radios(),
     )
     table1_pvalues = forms.BooleanField(
-        label="Add p-values to Table 1 (CONSORT advises against them)", required=False
+        label="Add p-values to Table 1 (CONSORT advises against them; not in open reports)",
+        required=False,
     )
     formats = forms.MultipleChoiceField(
         label="Files",
@@ -40,34 +47,59 @@ class ReportRequestForm(TrialForm):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, trial, **kwargs):
         super().__init__(*args, **kwargs)
-        if role_of(user) == Role.UNBLINDED_STATISTICIAN:
-            self.fields["blinding"] = forms.ChoiceField(
+        unblinded = role_of(user) == Role.UNBLINDED_STATISTICIAN
+        # the unblinded statistician may ask for any view (with the DSMB's request when
+        # it would be closed); the others see only the views they may have now
+        views = [
+            v
+            for v in (OPEN, CODED, UNBLINDED)
+            if unblinded or not view_refusal(user=user, trial=trial, view=v)
+        ]
+        self.only_view = views[0] if len(views) == 1 else None
+        if len(views) > 1:
+            self.fields["view"] = forms.ChoiceField(
                 label="Groups",
-                choices=[
-                    (BLINDED, "Blinded: groups named A and B"),
-                    (UNBLINDED, "Unblinded: arms named"),
-                ],
-                initial=BLINDED,
+                choices=[(v, VIEW_LABELS[v]) for v in views],
+                initial=default_view(user=user, trial=trial),
                 widget=Radios(),
             )
+        if unblinded:
             self.fields["dsmb_reference"] = forms.CharField(
-                label="DSMB request (for an unblinded report before the trial is unblinded)",
+                label="DSMB request (for a closed report: by group before the lock, or "
+                "unblinded before the trial is unblinded)",
                 required=False,
                 max_length=300,
                 help_text="The monitoring board's request: meeting, letter or reference. "
                 "Kept with the report.",
             )
 
-    service_fields = {"blinded": "blinding"}
-
     def service_arguments(self) -> dict:
         data = self.cleaned_data
         return {
+            "view": data.get("view") or self.only_view,
             "imputation": data["imputation"],
             "table1_pvalues": data["table1_pvalues"],
             "formats": data["formats"],
-            "blinded": data.get("blinding", BLINDED) != UNBLINDED,
             "dsmb_reference": data.get("dsmb_reference", ""),
         }
+
+
+class ReleaseForm(TrialForm):
+    released_to = forms.ModelChoiceField(
+        label="DSMB member",
+        queryset=get_user_model().objects.none(),
+        to_field_name="username",
+    )
+    note = forms.CharField(
+        label="Note (meeting, letter or purpose)", required=False, max_length=300
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["released_to"].queryset = (
+            get_user_model()
+            .objects.filter(groups__name=Role.DSMB_MEMBER, is_active=True)
+            .order_by("username")
+        )

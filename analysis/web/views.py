@@ -1,4 +1,5 @@
-"""Report pages: the list, asking for one, following its progress, downloading it.
+"""Report pages: the list, asking for one, following its progress, downloading it, and
+(for the unblinded statistician) releasing a closed report to DSMB members.
 Thin: parse, call one service or selector, render."""
 
 from functools import partial, wraps
@@ -10,28 +11,48 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from analysis.selectors.reports import BLINDED_READERS, report_files_for, reports_for
-from analysis.services.reports import report_file_download, report_request, report_retry
-from analysis.web.forms import ReportRequestForm
+from analysis.selectors.reports import (
+    REPORT_READERS,
+    REQUESTERS,
+    releases_for,
+    report_files_for,
+    reports_for,
+)
+from analysis.services.reports import (
+    report_file_download,
+    report_release,
+    report_release_revoke,
+    report_request,
+    report_retry,
+)
+from analysis.web.forms import ReleaseForm, ReportRequestForm
 from diary.errors import TrialError
-from diary.roles import role_of
+from diary.roles import Role, role_of
+from diary.selectors.trial import current_trial
 from diary.web.downloads import stored_file_response
 from diary.web.errors import run_service
 
 REFRESH_SECONDS = 3
 
 
-def reports_required(view):
-    """Coordinators and statisticians (blinded or not) work with reports."""
+def _roles_required(roles):
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if role_of(request.user) not in roles:
+                raise PermissionDenied("Your role does not give access to reports.")
+            return view(request, *args, **kwargs)
 
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if role_of(request.user) not in BLINDED_READERS:
-            raise PermissionDenied("Your role does not give access to reports.")
-        return view(request, *args, **kwargs)
+        return wrapped
 
-    return wrapped
+    return decorator
+
+
+# Coordinators and statisticians work with reports; DSMB members read the ones released to them.
+reports_required = _roles_required(REPORT_READERS)
+requesters_required = _roles_required(REQUESTERS)
+unblinded_required = _roles_required(frozenset({Role.UNBLINDED_STATISTICIAN}))
 
 
 @reports_required
@@ -41,13 +62,17 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "analysis/reports/list.html",
-        {"reports": reports, "refresh": REFRESH_SECONDS if running else None},
+        {
+            "reports": reports,
+            "refresh": REFRESH_SECONDS if running else None,
+            "may_request": role_of(request.user) in REQUESTERS,
+        },
     )
 
 
-@reports_required
+@requesters_required
 def report_new(request: HttpRequest) -> HttpResponse:
-    form = ReportRequestForm(request.POST or None, user=request.user)
+    form = ReportRequestForm(request.POST or None, user=request.user, trial=current_trial())
     if request.method == "POST" and form.is_valid():
         report = run_service(form, report_request, by_user=request.user, **form.service_arguments())
         if report is not None:
@@ -61,6 +86,7 @@ def report_detail(request: HttpRequest, report_id: str) -> HttpResponse:
     report = get_object_or_404(
         reports_for(request.user).select_related("requested_by"), pk=report_id
     )
+    releasing = role_of(request.user) == Role.UNBLINDED_STATISTICIAN and report.closed
     return render(
         request,
         "analysis/reports/detail.html",
@@ -68,12 +94,19 @@ def report_detail(request: HttpRequest, report_id: str) -> HttpResponse:
             "report": report,
             "files": report.files.all(),
             "refresh": None if report.is_finished else REFRESH_SECONDS,
+            "may_retry": role_of(request.user) in REQUESTERS,
+            "releases": releases_for(request.user)
+            .filter(report=report)
+            .select_related("released_to", "released_by", "revoked_by")
+            if releasing
+            else [],
+            "release_form": ReleaseForm() if releasing and report.status == "done" else None,
         },
     )
 
 
 @require_POST
-@reports_required
+@requesters_required
 def report_retry_view(request: HttpRequest, report_id: str) -> HttpResponse:
     report = get_object_or_404(reports_for(request.user), pk=report_id)
     try:
@@ -83,6 +116,37 @@ def report_retry_view(request: HttpRequest, report_id: str) -> HttpResponse:
     else:
         messages.success(request, f"Report {report.pk} queued again.")
     return redirect("analysis:report", report.pk)
+
+
+@require_POST
+@unblinded_required
+def report_release_view(request: HttpRequest, report_id: str) -> HttpResponse:
+    report = get_object_or_404(reports_for(request.user), pk=report_id)
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a DSMB member to release the report to.")
+        return redirect("analysis:report", report.pk)
+    try:
+        release = report_release(
+            report=report,
+            to_user=form.cleaned_data["released_to"],
+            by_user=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except TrialError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Report {report.pk} released to {release.released_to}.")
+    return redirect("analysis:report", report.pk)
+
+
+@require_POST
+@unblinded_required
+def report_release_revoke_view(request: HttpRequest, report_id: str, release_id: int):
+    release = get_object_or_404(releases_for(request.user), pk=release_id, report_id=report_id)
+    report_release_revoke(release=release, by_user=request.user)
+    messages.success(request, f"Release to {release.released_to} revoked.")
+    return redirect("analysis:report", report_id)
 
 
 @reports_required

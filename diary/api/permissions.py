@@ -2,27 +2,33 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from diary.roles import may_enter_data, role_of
+from diary.roles import Role, may_enter_data, role_of
 
 NO_ROLE = "Your account has no role in this trial."
 
 
 class HasTrialRole(BasePermission):
-    """Any member of staff with a role may read (what their selectors let them see)."""
+    """Any member of staff with a role may read (what their selectors let them see),
+    except DSMB members, who have no access to the trial's records at all."""
 
     message = NO_ROLE
 
     def has_permission(self, request, view) -> bool:
-        return role_of(request.user) is not None
+        role = role_of(request.user)
+        if role == Role.DSMB_MEMBER:
+            self.message = "DSMB members read only the reports released to them."
+            return False
+        return role is not None
 
 
-class EntersData(BasePermission):
-    """Reads for every role; writes only for the roles that enter clinical data."""
+class EntersData(HasTrialRole):
+    """Reads for every role with access to the records; writes only for the roles that
+    enter clinical data."""
 
     message = NO_ROLE
 
     def has_permission(self, request, view) -> bool:
-        if role_of(request.user) is None:
+        if not super().has_permission(request, view):
             return False
         if request.method in SAFE_METHODS or may_enter_data(request.user):
             return True

@@ -39,6 +39,12 @@ class Trial(models.Model):
         default=False,
         help_text="Each participant's id starts with their site's code and a hyphen (C1-001).",
     )
+    analysis_plan = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The statistical analysis plan: estimands, multiplicity, adherence threshold, "
+        "multiple imputation (see analysis.plan); empty for the default plan.",
+    )
     locked_at = models.DateTimeField(null=True, blank=True, editable=False)
     unblinded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

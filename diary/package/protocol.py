@@ -110,6 +110,7 @@ def protocol_from_json(data, log: ProblemLog) -> Protocol | None:
         "target_enrolment": check.integer(data, "target_enrolment", 1, None, required=False),
         "site_prefixed_ids": check.flag(data, "site_prefixed_ids"),
         "criteria": _criteria(data.get("criteria"), check),
+        "analysis_plan": _analysis_plan(data.get("analysis_plan"), check),
     }
     spec.update({k: v for k, v in optional.items() if v is not None})
     if not check.ok:
@@ -157,6 +158,16 @@ def _arms(arms, check: _Checker) -> list[dict]:
         if result[0]["code"] == result[1]["code"]:
             check.fail("arms", "the two arms need different codes")
     return result
+
+
+def _analysis_plan(plan, check: _Checker) -> dict | None:
+    """The statistical analysis plan is kept as given (the analysis checks its content)."""
+    if plan is None:
+        return None
+    if not isinstance(plan, dict):
+        check.fail("analysis_plan", "must be a JSON object")
+        return None
+    return plan
 
 
 def _criteria(criteria, check: _Checker) -> list[dict] | None:

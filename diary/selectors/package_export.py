@@ -55,6 +55,7 @@ def package_trial_json(*, trial: Trial, unblinded: bool) -> dict:
         "criteria": list(
             trial.criteria.order_by("position", "kind", "code").values("code", "kind", "text")
         ),
+        "analysis_plan": trial.analysis_plan or None,
     }
     return {k: v for k, v in protocol.items() if v is not None and v != []}
 

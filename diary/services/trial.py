@@ -36,11 +36,15 @@ def trial_create(
     target_enrolment: int | None = None,
     site_prefixed_ids: bool = False,
     criteria: Iterable[Mapping] = (),
+    analysis_plan: Mapping | None = None,
 ) -> Trial:
-    """Create the database's trial with its arms, sites, schedule and criteria."""
+    """Create the database's trial with its arms, sites, schedule, criteria and statistical
+    analysis plan (a JSON object the analysis reads; empty for its default plan)."""
     if trial_or_none() is not None:
         raise InvalidValue("This database already holds a trial.", field="code")
     _check_arms(list(arms))
+    if analysis_plan is not None and not isinstance(analysis_plan, Mapping):
+        raise InvalidValue("The analysis plan must be a JSON object.", field="analysis_plan")
     trial = Trial(
         code=code,
         title=title,
@@ -51,6 +55,7 @@ def trial_create(
         min_screening_cramps=min_screening_cramps,
         target_enrolment=target_enrolment,
         site_prefixed_ids=site_prefixed_ids,
+        analysis_plan=dict(analysis_plan or {}),
     )
     full_clean_or_raise(trial)
     trial.save()

@@ -94,6 +94,11 @@ def staff_access_check(
         raise InvalidValue("Unknown site: " + ", ".join(missing) + ".", field="site")
     if role in ALL_SITE_ROLES:
         sites = []  # they see every site
+    elif role == Role.DSMB_MEMBER:
+        if sites:
+            raise InvalidValue(
+                "A DSMB member has no site (no access to clinical data).", field="site"
+            )
     elif not sites:
         raise InvalidValue(
             f"{_article(role)} {role.label.lower()} needs at least one site.", field="site"

@@ -58,7 +58,7 @@ def test_read_package_without_allocation_leaves_arms_unknown(tmp_path):
     loaded = read_package(tmp_path / "pkg")
     assert loaded.participants["arm_code"].isna().all()
     with pytest.raises(ArmsUnknown, match="4 of 4 participants have no known arm"):
-        build_report(loaded, blinded=False)
+        build_report(loaded, view="unblinded")
 
 
 def test_read_package_without_trial_json_is_refused(tmp_path):

@@ -10,7 +10,7 @@ def render_all(report):
 
 
 def test_a_trial_without_participants_reports_null_statistics():
-    report = build_report(make_dataset([], []), group_codes=GROUP_CODES)
+    report = build_report(make_dataset([], []), view="coded", group_codes=GROUP_CODES)
     entry = report["outcomes"]["participant_week"]["frequency"]
     assert entry["A"] == {"n": 0, "mean": None, "sd": None}
     assert entry["difference"] is None
@@ -24,7 +24,7 @@ def test_an_arm_without_observed_weeks_has_nothing_to_impute_from():
     # P2 (dummy) has no diary: the dummy arm has no observed value to fill with
     people = [participant("P1", "remedy"), participant("P2", "dummy")]
     diary = [week("P1", "intervention", 1, 2, 1.0, 3.0)]
-    report = build_report(make_dataset(people, diary), blinded=False)
+    report = build_report(make_dataset(people, diary), view="unblinded")
     entry = report["outcomes"]["participant_week"]["frequency"]
     # P1 weeks 2 and 3 filled with the remedy's overall observed mean, 2
     assert entry["remedy"] == {"n": 3, "mean": 2.0, "sd": 0.0}
@@ -43,6 +43,6 @@ def test_complete_case_leaves_out_participants_without_an_observed_week():
         week("P2", "intervention", 2, 4, 2.0, 5.0),
         week("P3", "intervention", 3, 1, 1.0, 2.0),
     ]
-    report = build_report(make_dataset(people, diary), blinded=False, imputation="complete_case")
+    report = build_report(make_dataset(people, diary), view="unblinded", imputation="complete_case")
     assert report["consort"]["analysed"] == {"remedy": 1, "dummy": 2}
     assert report["outcomes"]["participant"]["frequency"]["remedy"]["n"] == 1

@@ -14,6 +14,7 @@ from analysis.dataset import COLUMNS, TrialDataset, canonical_sha256, coerce_fra
 from analysis.loader import itt_dataset
 from diary.crypto import open_arm
 from diary.models import AdverseEvent, DiaryWeek, ListEntry, Participant, ScreeningRecord
+from diary.presets import PRESETS
 from tests.analysis.stored_trial import add_randomized, stored_trial
 
 
@@ -66,7 +67,18 @@ def test_loader_frames_have_the_contract_columns_and_dtypes(dataset):
         "title": "Vitamin K2 for nocturnal leg cramps",
         "screening_weeks": 2,
         "intervention_weeks": 8,
+        "analysis_plan": PRESETS["vitk2-nlc-2024"]["analysis_plan"],
+        "stratify_by": [],
     }
+
+
+def test_loader_reads_the_stratification_factors_of_the_list(trial):
+    from diary.models import RandomizationList
+
+    RandomizationList.objects.filter(trial=trial).update(
+        parameters={"stratify_by": ["site", "sex"]}
+    )
+    assert itt_dataset(trial=trial).trial["stratify_by"] == ["site", "sex"]
 
 
 def test_loader_reads_every_screening_record(trial, dataset):

@@ -85,7 +85,9 @@ def test_imputation_never_changes_observed_values(dataset, imputation):
 @SETTINGS
 @given(trials())
 def test_complete_case_is_the_participant_week_analysis_of_observed_rows(dataset):
-    report = build_report(dataset, blinded=False, imputation="complete_case")
+    report = build_report(
+        dataset, view="unblinded", imputation="complete_case", plan_analyses=False
+    )
     arm = dict(
         zip(dataset.participants["participant_id"], dataset.participants["arm_code"], strict=True)
     )
@@ -122,8 +124,9 @@ def negated(interval):
 @SETTINGS
 @given(trials(), st.sampled_from(IMPUTATIONS))
 def test_relabelling_the_arms_flips_the_sign_of_differences(dataset, imputation):
-    report = build_report(dataset, blinded=False, imputation=imputation)
-    swapped = build_report(swapped_roles(dataset), blinded=False, imputation=imputation)
+    options = {"view": "unblinded", "imputation": imputation, "plan_analyses": False}
+    report = build_report(dataset, **options)
+    swapped = build_report(swapped_roles(dataset), **options)
     assert [a["code"] for a in swapped["arms"]] == ["dummy", "remedy"]
     entries = [
         (report["outcomes"][kind][o], swapped["outcomes"][kind][o])

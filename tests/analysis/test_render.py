@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import zipfile
 
 import pytest
@@ -17,7 +18,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def report():
-    return build_report(tiny_trial(), blinded=False, table1_pvalues=True)
+    return build_report(tiny_trial(), view="unblinded", table1_pvalues=True)
 
 
 @pytest.mark.parametrize(
@@ -59,14 +60,14 @@ def test_html_shows_table2_with_difference_and_ci(report):
     assert "<th>Remedy 10 mg<br>(n = 6), mean (SD)</th>" in page
     assert "\u22121.67 (\u22123.04 to \u22120.30)" in page
     assert "independent" in page  # the note on the participant-week method
-    assert page.count('src="data:image/png;base64,') == 2
+    assert page.count('src="data:image/png;base64,') == 3  # figure 2, CONSORT, tipping point
 
 
 def test_html_escapes_text():
     dataset = tiny_trial()
     trial = {**dataset.trial, "title": "<script>alert(1)</script>"}
     page = render_html(
-        build_report(type(dataset)(**{**dataset.__dict__, "trial": trial}), blinded=False)
+        build_report(type(dataset)(**{**dataset.__dict__, "trial": trial}), view="unblinded")
     ).decode("utf-8")
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
@@ -111,3 +112,63 @@ def test_pngs_are_valid_and_deterministic(report):
         first = render(report)
         assert first.startswith(PNG_SIGNATURE)
         assert render(report) == first
+
+
+def test_html_prints_the_estimand_table_first_then_the_analysis_plan(report):
+    page = render_html(report).decode("utf-8")
+    headings = re.findall(r"<h2>(.*?)</h2>", page)
+    assert headings[:2] == ["Estimands", "Statistical analysis plan"]
+    assert headings.index("Primary analysis") < headings.index(
+        "Table 2. Outcomes during the intervention"
+    )
+    plan = page[page.index("Statistical analysis plan") : page.index("<h2>Primary analysis")]
+    for words in (
+        "negative binomial",
+        "Rubin",
+        "Barnard-Rubin",
+        "m = 50",
+        "Holm",
+        "jump to reference",
+    ):
+        assert words in plan, words
+
+
+def test_html_labels_every_analysis(report):
+    page = render_html(report).decode("utf-8")
+    for label in ("Primary analysis", "Secondary analysis", "Sensitivity analysis"):
+        assert f"<caption>{label}" in page, label
+    assert "Supportive analysis (the published method)" in page
+    assert "Exploratory analysis: one test per week" in page
+
+
+def test_open_html_and_tables_compare_nothing():
+    pooled = build_report(tiny_trial(), view="open")
+    page = render_html(pooled).decode("utf-8")
+    for heading in ("Difference", "P value", "Rate ratio", "Group A", "Remedy", "Dummy"):
+        assert heading not in page.split("<h2>Table 1.")[1], heading
+    assert "<th>Total<br>(n = 4)</th>" in page
+    assert page.count('src="data:image/png;base64,') == 2  # no tipping point without groups
+    workbook = load_workbook(io.BytesIO(render_xlsx(pooled)))
+    assert "negative_binomial" not in workbook.sheetnames
+    header = [c.value for c in workbook["participant_week"][2]]
+    assert header == ["outcome", "all_n", "all_mean", "all_sd"]
+    with zipfile.ZipFile(io.BytesIO(render_csv(pooled))) as archive:
+        weekly = archive.read("weekly.csv").decode("utf-8").splitlines()[0]
+    assert weekly == "outcome,week,all_n,all_mean,all_sd"
+
+
+def test_xlsx_holds_the_plan_tables(report):
+    workbook = load_workbook(io.BytesIO(render_xlsx(report)))
+    assert {
+        "estimands",
+        "analyses",
+        "plan",
+        "negative_binomial",
+        "multiple_imputation",
+        "tipping_point",
+        "per_protocol",
+        "multiplicity",
+        "weeks_with_cramps",
+        "adherence",
+        "completeness",
+    } <= set(workbook.sheetnames)

@@ -111,7 +111,7 @@ def assert_t_test(entry, a, b, *, equal_var):
 
 @pytest.mark.parametrize("imputation", ["arm_week_mean", "participant_mean", "complete_case"])
 def test_participant_week_matches_student_t_on_the_imputed_rows(dataset, imputation):
-    report = build_report(dataset, blinded=False, imputation=imputation)
+    report = build_report(dataset, view="unblinded", imputation=imputation)
     weeks = frame(imputed_rows(dataset, imputation))
     for outcome in OUTCOMES:
         entry = report["outcomes"]["participant_week"][outcome]
@@ -128,7 +128,7 @@ def test_participant_week_matches_student_t_on_the_imputed_rows(dataset, imputat
 
 @pytest.mark.parametrize("imputation", ["arm_week_mean", "participant_mean", "complete_case"])
 def test_participant_level_matches_welch_t_on_participant_means(dataset, imputation):
-    report = build_report(dataset, blinded=False, imputation=imputation)
+    report = build_report(dataset, view="unblinded", imputation=imputation)
     means = frame(imputed_rows(dataset, imputation)).groupby(["pid", "arm"])[list(OUTCOMES)].mean()
     means = means.reset_index()
     for outcome in OUTCOMES:
@@ -152,7 +152,7 @@ def participant_table(dataset, imputation):
 
 
 def test_ancova_matches_statsmodels_ols(dataset):
-    report = build_report(dataset, blinded=False)
+    report = build_report(dataset, view="unblinded")
     data = participant_table(dataset, "arm_week_mean")
     for outcome in OUTCOMES:
         fit = smf.ols(f"{outcome} ~ experimental + b_{outcome}", data=data).fit()
@@ -164,7 +164,7 @@ def test_ancova_matches_statsmodels_ols(dataset):
 
 
 def test_change_from_baseline_matches_student_t(dataset):
-    report = build_report(dataset, blinded=False)
+    report = build_report(dataset, view="unblinded")
     data = participant_table(dataset, "arm_week_mean")
     for outcome in OUTCOMES:
         change = data[outcome] - data[f"b_{outcome}"]
@@ -177,7 +177,7 @@ def test_change_from_baseline_matches_student_t(dataset):
 
 
 def test_baseline_summary_uses_observed_screening_weeks(dataset):
-    report = build_report(dataset, blinded=False)
+    report = build_report(dataset, view="unblinded")
     base = baselines(dataset)
     arms = arm_of(dataset)
     values = [v["severity"] for pid, v in base.items() if arms[pid] == COMPARATOR]
@@ -190,7 +190,7 @@ def test_baseline_summary_uses_observed_screening_weeks(dataset):
 
 
 def test_weekly_comparisons_match_student_t_per_week(dataset):
-    report = build_report(dataset, blinded=False)
+    report = build_report(dataset, view="unblinded")
     weeks = frame(imputed_rows(dataset, "arm_week_mean"))
     for outcome in OUTCOMES:
         for entry in report["weekly"][outcome]:
@@ -201,20 +201,31 @@ def test_weekly_comparisons_match_student_t_per_week(dataset):
             assert_t_test(entry, a, b, equal_var=True)
 
 
+def baseline_frequency(dataset):
+    """{pid: mean cramps of the observed screening weeks}, written out by hand."""
+    weeks = defaultdict(list)
+    for (pid, _week), values in observed_rows(dataset, "screening").items():
+        weeks[pid].append(values[0])
+    return {pid: sum(v) / len(v) for pid, v in weeks.items()}
+
+
 def observed_counts(dataset):
+    """Observed intervention weeks of the participants with a baseline."""
     arms = arm_of(dataset)
+    base = baseline_frequency(dataset)
     rows = [
-        (pid, week, values[0], float(arms[pid] == EXPERIMENTAL))
+        (pid, week, values[0], float(arms[pid] == EXPERIMENTAL), base[pid])
         for (pid, week), values in observed_rows(dataset, "intervention").items()
+        if pid in base
     ]
-    return pd.DataFrame(rows, columns=["pid", "week", "cramps", "experimental"])
+    return pd.DataFrame(rows, columns=["pid", "week", "cramps", "experimental", "baseline"])
 
 
-def test_gee_matches_statsmodels_exchangeable_poisson(dataset):
-    report = build_report(dataset, blinded=False)
+def test_gee_matches_statsmodels_exchangeable_poisson_adjusted_for_baseline(dataset):
+    report = build_report(dataset, view="unblinded")
     data = observed_counts(dataset).sort_values(["pid", "week"])
     fit = smf.gee(
-        "cramps ~ experimental",
+        "cramps ~ experimental + baseline",
         groups="pid",
         data=data,
         family=sm.families.Poisson(),
@@ -236,30 +247,31 @@ def test_gee_matches_statsmodels_exchangeable_poisson(dataset):
 
 def test_gee_above_the_limit_uses_cluster_robust_independence(dataset):
     data = observed_counts(dataset)
-    fit = smf.glm("cramps ~ experimental", data=data, family=sm.families.Poisson()).fit(
+    fit = smf.glm("cramps ~ experimental + baseline", data=data, family=sm.families.Poisson()).fit(
         cov_type="cluster", cov_kwds={"groups": pd.factorize(data["pid"])[0]}
     )
     observed = data.rename(columns={"pid": "participant_id", "cramps": "frequency"})
     observed["arm"] = np.where(observed["experimental"] == 1, EXPERIMENTAL, COMPARATOR)
-    result = gee_rate_ratio(observed, (EXPERIMENTAL, COMPARATOR), exchangeable_limit=10)
+    base = pd.DataFrame({"frequency": pd.Series(baseline_frequency(dataset))})
+    result = gee_rate_ratio(observed, base, (EXPERIMENTAL, COMPARATOR), exchangeable_limit=10)
     assert result["correlation"] == "independence"
     assert result["rate_ratio"] == pytest.approx(math.exp(fit.params["experimental"]), rel=1e-8)
     assert result["p"] == pytest.approx(fit.pvalues["experimental"], rel=1e-6)
 
 
-def test_gee_rate_ratio_with_equal_weeks_is_the_ratio_of_mean_counts():
-    # With every week observed and group-level covariates only, the exchangeable
-    # GEE solves mean(first) = exp(b0 + b1), mean(second) = exp(b0) exactly.
-    dataset = simulate(60, seed=11, intervention_weeks=3, missing=0.0)
-    report = build_report(dataset, blinded=False)
+def test_gee_leaves_out_participants_without_a_baseline():
+    dataset = simulate(60, seed=11, intervention_weeks=3, missing=0.3)
+    report = build_report(dataset, view="unblinded")
     data = observed_counts(dataset)
-    first = data.loc[data["experimental"] == 1, "cramps"].mean()
-    second = data.loc[data["experimental"] == 0, "cramps"].mean()
-    assert report["gee"]["rate_ratio"] == pytest.approx(first / second, rel=1e-6)
+    with_baseline = set(baseline_frequency(dataset))
+    everyone = {pid for (pid, _w) in observed_rows(dataset, "intervention")}
+    assert everyone - with_baseline  # some participants have no observed screening week
+    counted = sum(report["gee"]["participants"].values())
+    assert counted == data["pid"].nunique() == len(everyone & with_baseline)
 
 
 def test_table1_pvalues_match_chi_square_and_t_test(dataset):
-    report = build_report(dataset, blinded=False, table1_pvalues=True)
+    report = build_report(dataset, view="unblinded", table1_pvalues=True)
     people = dataset.participants
     experimental = people["arm_code"] == EXPERIMENTAL
     table = pd.crosstab(experimental, people["hypertension"].astype(bool))
@@ -274,7 +286,7 @@ def test_table1_pvalues_match_chi_square_and_t_test(dataset):
 
 
 def test_table1_counts_and_means_of_all_randomized(dataset):
-    report = build_report(dataset, blinded=False, imputation="complete_case")
+    report = build_report(dataset, view="unblinded", imputation="complete_case")
     people = dataset.participants
     comparator = people[people["arm_code"] == COMPARATOR]
     diabetes = int(comparator["diabetes"].sum())
@@ -287,7 +299,7 @@ def test_table1_counts_and_means_of_all_randomized(dataset):
 
 
 def test_imputed_counts_are_the_missing_participant_weeks(dataset):
-    report = build_report(dataset, blinded=False)
+    report = build_report(dataset, view="unblinded")
     observed = observed_rows(dataset, "intervention")
     arms = arm_of(dataset)
     weeks = dataset.trial["intervention_weeks"]

@@ -27,7 +27,7 @@ T975 = {1: stats.t.ppf(0.975, 1), 2: stats.t.ppf(0.975, 2), 10: stats.t.ppf(0.97
 
 @pytest.fixture(scope="module")
 def report():
-    return build_report(tiny_trial(), blinded=False)
+    return build_report(tiny_trial(), view="unblinded")
 
 
 def approx(value):
@@ -211,7 +211,7 @@ def test_tiny_trial_figure2_uses_observed_values(report):
 
 def test_tiny_trial_blinded_differences_are_a_minus_b():
     # A is the dummy here: A minus B = 3 - 4/3 = +5/3
-    report = build_report(tiny_trial(), blinded=True, group_codes=GROUP_CODES)
+    report = build_report(tiny_trial(), view="coded", group_codes=GROUP_CODES)
     pw = report["outcomes"]["participant_week"]["frequency"]
     assert [a["code"] for a in report["arms"]] == ["A", "B"]
     assert pw["A"]["mean"] == approx(3.0)
@@ -220,7 +220,7 @@ def test_tiny_trial_blinded_differences_are_a_minus_b():
 
 def test_tiny_trial_participant_mean_imputation():
     # P2 week 2 <- P2's own observed mean (2 + 1)/2 = 1.5; P4 week 3 <- (5 + 2)/2 = 3.5
-    report = build_report(tiny_trial(), blinded=False, imputation="participant_mean")
+    report = build_report(tiny_trial(), view="unblinded", imputation="participant_mean")
     pw = report["outcomes"]["participant_week"]["frequency"]
     assert pw["remedy"]["mean"] == approx((1 + 2 + 0 + 2 + 1.5 + 1) / 6)
     assert pw["dummy"]["mean"] == approx((3 + 4 + 2 + 5 + 2 + 3.5) / 6)
@@ -229,7 +229,7 @@ def test_tiny_trial_participant_mean_imputation():
 
 def test_tiny_trial_complete_case():
     # observed weeks only: remedy 1, 2, 0, 2, 1 (n 5, mean 6/5); dummy 3, 4, 2, 5, 2 (16/5)
-    report = build_report(tiny_trial(), blinded=False, imputation="complete_case")
+    report = build_report(tiny_trial(), view="unblinded", imputation="complete_case")
     pw = report["outcomes"]["participant_week"]["frequency"]
     assert (pw["remedy"]["n"], pw["dummy"]["n"]) == (5, 5)
     assert pw["difference"] == approx(6 / 5 - 16 / 5)

@@ -60,13 +60,23 @@ def _intervention_calls(participant, *, weeks: int, missed_week: int | None = No
         )
 
 
-def _report_requests(statistician, unblinded) -> None:
-    try:
-        from analysis.services.reports import report_request
-    except ImportError:  # the analysis app has no reports yet
-        return
-    report_request(by_user=statistician, blinded=True)
-    report_request(by_user=unblinded, blinded=False, dsmb_reference="DSMB-2023-04")
+def _report_requests(statistician, unblinded):
+    """An open report, and two closed ones (by group, for the monitoring board)."""
+    from analysis.services.reports import report_request
+
+    report_request(by_user=statistician)  # open: before the lock
+    return [
+        report_request(by_user=unblinded, view=view, dsmb_reference="DSMB-2023-04")
+        for view in ("coded", "unblinded")
+    ]
+
+
+def _release(reports, unblinded, dsmb_member) -> None:
+    from analysis.services.reports import report_release
+
+    for report in reports:
+        report.refresh_from_db()
+        report_release(report=report, to_user=dsmb_member, by_user=unblinded, note="Meeting 1")
 
 
 def _export_requests(coordinator, unblinded) -> None:
@@ -92,6 +102,7 @@ def trial_with_data(db, settings, tmp_path, django_capture_on_commit_callbacks):
         "investigator": make_user("investigator", c1),
         "investigator_who_unblinded": make_user("investigator", c2, username="investigator-c2"),
         "unblinded_statistician": make_user("unblinded_statistician"),
+        "dsmb_member": make_user("dsmb_member"),
     }
     for user in users.values():
         user.email = f"{user.username}@example.org"
@@ -153,8 +164,9 @@ def trial_with_data(db, settings, tmp_path, django_capture_on_commit_callbacks):
             password=PASSWORD,
             by_user=users["investigator_who_unblinded"],
         )
-        _report_requests(users["statistician"], users["unblinded_statistician"])
+        closed = _report_requests(users["statistician"], users["unblinded_statistician"])
         _export_requests(users["coordinator"], users["unblinded_statistician"])
+    _release(closed, users["unblinded_statistician"], users["dsmb_member"])
     return trial, users
 
 
@@ -218,3 +230,36 @@ def test_every_url_pattern_of_the_apps_is_requested(trial_with_data):
     assert own == []
     assert any(p.format.startswith("allocation/") for p in patterns)
     assert any(p.format.startswith("admin/") for p in patterns)
+
+
+# What a DSMB member may open: the report pages and files (those released to them), their
+# account, and what everybody may open (the admin's login form, the health check).
+DSMB_ROUTES = (
+    "reports/",
+    "api/reports/",
+    "accounts/",
+    "api/schema/",
+    "api/docs/",
+    "admin/login/",
+    "healthz",
+)
+
+
+def test_a_dsmb_member_reaches_only_the_reports_released_to_them(trial_with_data):
+    trial, users = trial_with_data
+    patterns = url_patterns()
+    seeds, _ = seed_urls(patterns, Values(avoid=FORBIDDEN))
+    # clinical text entered in the fixture: an adverse event and a withdrawal reason
+    clinical = ["Gastrointestinal bleeding", "Moved away", "C1-001", "C2-007"]
+    result = crawl(_signed_in(users["dsmb_member"]), ["/", *seeds], clinical, limit=PAGES_PER_ROLE)
+    # (a URL the crawler made from a participant id is its own, not an answer's)
+    assert [leak for leak in result.leaks if leak.where != "url"] == []
+    client = _signed_in(users["dsmb_member"])
+    opened = [url for url in result.visited if client.get(url).status_code == 200]
+    outside = [
+        url
+        for url in opened
+        if url.split("?")[0] != "/" and not url.lstrip("/").startswith(DSMB_ROUTES)
+    ]
+    assert outside == [], "\n".join(outside)
+    assert any("/reports/" in url and "/files/" in url for url in opened)

@@ -47,7 +47,7 @@ def reference_run(django_db_setup, django_db_blocker, tmp_path_factory) -> Refer
         call_command("demo", output=folder, stdout=out)
         trial = current_trial()
         dataset = itt_dataset(trial=trial)
-        report = build_report(dataset, imputation="arm_week_mean", blinded=False)
+        report = build_report(dataset, imputation="arm_week_mean", view="unblinded")
         run = ReferenceRun(
             report=report,
             dataset_sites=len(dataset.sites),

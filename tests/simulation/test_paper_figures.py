@@ -208,6 +208,7 @@ def test_demo_writes_the_report_files_to_the_folder_it_names(reference_run):
         "itt-report-consort.png",
         "itt-report-figure2.png",
         "itt-report-tables.zip",
+        "itt-report-tipping-point.png",
         "itt-report.html",
         "itt-report.json",
         "itt-report.xlsx",
@@ -216,6 +217,6 @@ def test_demo_writes_the_report_files_to_the_folder_it_names(reference_run):
     written = json.loads((folder / "itt-report.json").read_text())
     assert written["blinded"] is False
     assert written["data_sha256"] == reference_run.report["data_sha256"]
-    for png in ("itt-report-consort.png", "itt-report-figure2.png"):
+    for png in ("itt-report-consort.png", "itt-report-figure2.png", "itt-report-tipping-point.png"):
         assert (folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (folder / "itt-report.xlsx").read_bytes()[:2] == b"PK"

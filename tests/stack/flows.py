@@ -59,7 +59,8 @@ def diary_week_row(database_url: str, participant_id: str, phase: str, week: int
 
 
 def request_report(client: StackClient) -> tuple[str, str]:
-    """Ask for a blinded ITT report in every format; return its id and the page shown."""
+    """Ask for an ITT report (the user's default view) in every format; return its id and
+    the page shown."""
     response = client.submit(
         "/reports/new/",
         {"imputation": "arm_week_mean", "formats": ["json", "html", "xlsx", "csv", "png"]},

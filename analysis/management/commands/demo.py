@@ -38,6 +38,7 @@ DEMO_NAMES = {
     "-tables.zip": "itt-report-tables.zip",
     "-figure2.png": "itt-report-figure2.png",
     "-consort.png": "itt-report-consort.png",
+    "-tipping-point.png": "itt-report-tipping-point.png",
 }
 WAIT_SECONDS = 600
 HINT_SECONDS = 5  # still queued after this long: say a worker is needed
@@ -93,7 +94,7 @@ class Command(BaseCommand):
 
     def _report(self) -> Report:
         """The unblinded report, requested as the shell's operator and built as a Celery job."""
-        report = report_request_operator(os_user=os_user(), blinded=False, formats=FORMATS)
+        report = report_request_operator(os_user=os_user(), view="unblinded", formats=FORMATS)
         eager = settings.CELERY_TASK_ALWAYS_EAGER
         where = "in this process" if eager else "on a Celery worker (REDIS_URL)"
         self.stdout.write(

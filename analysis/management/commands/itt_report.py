@@ -1,11 +1,12 @@
-"""python manage.py itt_report [--unblinded] [--imputation NAME] [--table1-pvalues]
---format json|html|xlsx|csv [--output PATH]
+"""python manage.py itt_report [--view open|coded|unblinded | --unblinded] [--imputation NAME]
+[--table1-pvalues] --format json|html|xlsx|csv [--output PATH]
 
 Builds the intention-to-treat report now, in this process, and stores it like any
-other report (the report row names the operating-system user, so an unblinded
-report made from the shell is in the audit trail). Text formats print to standard
-output when no --output is given; binary ones (xlsx, csv as a zip) need --output or
-standard output redirected to a file or pipe.
+other report (the report row names the operating-system user, so a report by group
+made from the shell is in the audit trail). The view is by default coded once the
+database is locked and open before; `--unblinded` is `--view unblinded`. Text formats
+print to standard output when no --output is given; binary ones (xlsx, csv as a zip)
+need --output or standard output redirected to a file or pipe.
 """
 
 import getpass
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from analysis.cohort import UNBLINDED, VIEWS
 from analysis.conventions import DEFAULT_IMPUTATION, IMPUTATIONS
 from analysis.models import Report
 from analysis.services.reports import report_build, report_request_operator
@@ -40,15 +42,25 @@ class Command(BaseCommand):
         parser.add_argument("--output", metavar="PATH", help="Write the report to this file.")
         parser.add_argument("--imputation", choices=IMPUTATIONS, default=DEFAULT_IMPUTATION)
         parser.add_argument(
+            "--view",
+            choices=VIEWS,
+            help="open (all pooled), coded (groups A and B) or unblinded; default: coded "
+            "once the database is locked, open before.",
+        )
+        parser.add_argument(
             "--unblinded",
             action="store_true",
-            help="Name the arms (recorded with your operating-system user name).",
+            help="Name the arms (--view unblinded; recorded with your operating-system user).",
         )
         parser.add_argument(
             "--table1-pvalues", action="store_true", help="Add p-values to Table 1."
         )
 
-    def handle(self, *args, output_format, output, imputation, unblinded, table1_pvalues, **opts):
+    def handle(
+        self, *args, output_format, output, imputation, view, unblinded, table1_pvalues, **opts
+    ):
+        if unblinded and view not in (None, UNBLINDED):
+            raise CommandError("--unblinded and --view name different views.")
         stream = None
         if not output and output_format not in TEXT_FORMATS:
             stream = getattr(self.stdout, "buffer", None)
@@ -60,7 +72,7 @@ class Command(BaseCommand):
         try:
             report = report_request_operator(
                 os_user=os_user(),
-                blinded=not unblinded,
+                view=UNBLINDED if unblinded else view,
                 imputation=imputation,
                 table1_pvalues=table1_pvalues,
                 formats=[output_format],

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from diary.models import Site
-from diary.roles import ALL_SITE_ROLES, Role
+from diary.roles import SITE_BOUND_ROLES, Role
 from diary.services.users import user_upsert
 
 DEMO_PASSWORD = "demo-trial-2024"  # noqa: S105 - documented demo accounts, refused in production
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         if not sites:
             raise CommandError("Configure the trial first (setup_trial).")
         for role in Role:
-            site_codes = [] if role in ALL_SITE_ROLES else sites[:1]
+            site_codes = sites[:1] if role in SITE_BOUND_ROLES else []
             user_upsert(
                 username=role.value.replace("_", "-"),
                 role=role,

@@ -1,5 +1,5 @@
-"""/api/reports/: ask for a report, follow it, download its files; unblinded reports
-exist only for the unblinded statistician."""
+"""/api/reports/: ask for a report, follow it, download its files; reports by group
+exist only for those allowed them; closed reports released to DSMB members."""
 
 import pytest
 from django.core.files.base import ContentFile
@@ -37,27 +37,37 @@ def media(settings, tmp_path):
     return tmp_path
 
 
-def stored_report(trial, user, *, blinded=True, status="done", content=b'{"ok": true}'):
+def stored_report(
+    trial, user, *, view="open", status="done", content=b'{"ok": true}', closed=False
+):
     report = Report.objects.create(
         trial=trial,
-        parameters={"imputation": "arm_week_mean", "blinded": blinded, "formats": ["json"]},
+        parameters={
+            "view": view,
+            "imputation": "arm_week_mean",
+            "blinded": view != "unblinded",
+            "formats": ["json"],
+        },
         requested_by=user,
         status=status,
         progress=100 if status == "done" else 0,
+        dsmb_request=closed,
+        dsmb_reference="DSMB 1" if closed else "",
     )
     report_file = ReportFile(report=report, kind="json", sha256="0" * 64, size=len(content))
     report_file.file.save(f"itt-report-{report.pk}.json", ContentFile(content), save=True)
     return report, report_file
 
 
-def test_statistician_requests_a_blinded_report_and_follows_it(statistician, api):
+def test_statistician_requests_an_open_report_and_follows_it(statistician, api):
     response = api(statistician).post(
         "/api/reports/", {"imputation": "complete_case"}, format="json"
     )
     assert response.status_code == 202, response.json()
     body = response.json()
-    assert (body["status"], body["blinded"], body["imputation"]) == (
+    assert (body["status"], body["view"], body["blinded"], body["imputation"]) == (
         "queued",
+        "open",
         True,
         "complete_case",
     )
@@ -82,7 +92,7 @@ def test_roles_without_reports_cannot_request_and_see_none(trial, site_c1, api, 
     user = make_user(role, site_c1)
     response = api(user).post("/api/reports/", {}, format="json")
     assert response.status_code == 403
-    assert api(user).get("/api/reports/").json()["count"] == 0
+    assert api(user).get("/api/reports/").status_code == 403
     assert not Report.objects.filter(requested_by=user).exists()
 
 
@@ -90,6 +100,9 @@ def test_blinded_statistician_cannot_request_an_unblinded_report(statistician, a
     response = api(statistician).post("/api/reports/", {"blinded": False}, format="json")
     assert response.status_code == 403
     assert "unblinded statistician" in response.json()["detail"]
+    response = api(statistician).post("/api/reports/", {"view": "coded"}, format="json")
+    assert response.status_code == 403
+    assert "lock" in response.json()["detail"]
     assert not Report.objects.exists()
 
 
@@ -101,13 +114,13 @@ def test_unblinded_report_before_unblinding_needs_the_dsmb_request(unblinded_sta
         "/api/reports/", {"blinded": False, "dsmb_reference": "DSMB letter 3"}, format="json"
     )
     assert accepted.status_code == 202
-    assert accepted.json()["blinded"] is False
+    assert (accepted.json()["view"], accepted.json()["closed"]) == ("unblinded", True)
 
 
 def test_unblinded_reports_do_not_exist_for_blinded_readers(
     trial, statistician, unblinded_statistician, api, media
 ):
-    report, report_file = stored_report(trial, unblinded_statistician, blinded=False)
+    report, report_file = stored_report(trial, unblinded_statistician, view="unblinded")
     assert api(statistician).get("/api/reports/").json()["count"] == 0
     assert api(statistician).get(f"/api/reports/{report.pk}/").status_code == 404
     url = f"/api/reports/{report.pk}/files/{report_file.pk}/"
@@ -122,6 +135,7 @@ def test_unblinded_reports_do_not_exist_for_blinded_readers(
         ({"formats": ["pdf"]}, "formats.0"),
         ({"formats": []}, "formats"),
         ({"blinded": "maybe"}, "blinded"),
+        ({"view": "blinded"}, "view"),
     ],
 )
 def test_bad_request_is_a_400_naming_the_field(statistician, api, body, field):
@@ -166,3 +180,43 @@ def test_list_filters_by_status(trial, statistician, api, media):
     stored_report(trial, statistician)
     body = api(statistician).get("/api/reports/?status=failed").json()
     assert [r["status"] for r in body["results"]] == ["failed"]
+
+
+def test_a_dsmb_member_reads_released_closed_reports_through_the_api(
+    trial, unblinded_statistician, api, media
+):
+    closed, closed_file = stored_report(trial, unblinded_statistician, view="coded", closed=True)
+    other, _ = stored_report(trial, unblinded_statistician, view="coded", closed=True)
+    member = make_user("dsmb_member")
+    client = api(member)
+    assert client.get("/api/reports/").json()["count"] == 0
+    assert client.post("/api/reports/", {}, format="json").status_code == 403
+    refused = client.post(
+        f"/api/reports/{closed.pk}/releases/", {"released_to": member.username}, format="json"
+    )
+    assert refused.status_code == 404  # nothing released to them yet: the report is unknown
+    released = api(unblinded_statistician).post(
+        f"/api/reports/{closed.pk}/releases/",
+        {"released_to": member.username, "note": "Meeting 3"},
+        format="json",
+    )
+    assert released.status_code == 201, released.json()
+    assert released.json()["released_to"] == member.username
+    body = client.get("/api/reports/").json()
+    assert [r["id"] for r in body["results"]] == [closed.pk]
+    assert client.get(f"/api/reports/{other.pk}/").status_code == 404
+    url = f"/api/reports/{closed.pk}/files/{closed_file.pk}/"
+    assert client.get(url).status_code == 200
+    assert ReportDownload.objects.get().user == member
+    assert client.post(f"/api/reports/{closed.pk}/retry/").status_code == 403
+    release_id = released.json()["id"]
+    revoke = f"/api/reports/{closed.pk}/releases/{release_id}/revoke/"
+    assert client.post(revoke).status_code == 403
+    assert api(unblinded_statistician).post(revoke).status_code == 200
+    assert client.get("/api/reports/").json()["count"] == 0
+
+
+def test_a_dsmb_member_has_no_other_api(trial, api):
+    client = api(make_user("dsmb_member"))
+    for url in ("/api/participants/", "/api/sites/", "/api/trial/", "/api/calls-due/"):
+        assert client.get(url).status_code == 403, url

@@ -26,15 +26,26 @@ def _run(*args) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def test_itt_report_prints_the_blinded_json_by_default(stored):
+def test_itt_report_prints_the_open_json_by_default_before_the_lock(stored):
     out, _ = _run("--format", "json")
     report = Report.objects.get()
     data = json.loads(out)
-    assert data["blinded"] is True
-    assert [a["code"] for a in data["arms"]] == ["A", "B"]
+    assert (data["view"], data["blinded"]) == ("open", True)
+    assert [a["code"] for a in data["arms"]] == ["all"]
     assert out.encode() == report.files.get(kind="json").file.read()
     assert report.requester == f"shell:{os_user()}"
     assert report.parameters["formats"] == ["json"]
+
+
+def test_itt_report_coded_names_groups_a_and_b(stored):
+    out, _ = _run("--view", "coded")
+    data = json.loads(out)
+    assert (data["view"], [a["code"] for a in data["arms"]]) == ("coded", ["A", "B"])
+
+
+def test_itt_report_refuses_two_different_views(stored):
+    with pytest.raises(CommandError, match="different views"):
+        _run("--unblinded", "--view", "open")
 
 
 def test_itt_report_unblinded_names_the_arms_and_is_recorded(stored):
@@ -52,7 +63,7 @@ def test_itt_report_unblinded_names_the_arms_and_is_recorded(stored):
 def test_itt_report_writes_html_to_a_file(stored, tmp_path):
     target = tmp_path / "out" / "report.html"
     target.parent.mkdir()
-    out, err = _run("--format", "html", "--output", str(target))
+    out, err = _run("--format", "html", "--view", "coded", "--output", str(target))
     assert out == ""
     assert "written to" in err
     html = target.read_text()
@@ -87,7 +98,7 @@ def test_itt_report_fails_with_the_reason(stored):
     ListEntry.objects.all().delete()
     RandomizationList.objects.all().delete()
     with pytest.raises(CommandError, match="no known arm"):
-        _run("--format", "json")
+        _run("--format", "json", "--view", "coded")
     assert Report.objects.get().status == Report.Status.FAILED
 
 

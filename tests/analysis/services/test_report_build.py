@@ -104,20 +104,28 @@ def test_report_build_hash_and_json_change_when_one_value_changes(stored, media)
     assert _json(second) != _json(first)
 
 
-def test_blinded_report_names_groups_only_by_code(stored, media):
-    report = report_build(report=report_request_operator(os_user="ops", formats=["json"]))
+def test_coded_report_names_groups_only_by_code(stored, media):
+    report = report_build(report=report_request_operator(os_user="ops", view="coded"))
     data = json.loads(_json(report))
     assert [a["code"] for a in data["arms"]] == ["A", "B"]
     assert all("role" not in a for a in data["arms"])
     every_file = b"".join(_readable(f) for f in report.files.all())
     for arm in stored.arms.all():
-        for secret in (arm.code, arm.label, "experimental", "comparator"):
+        for secret in (arm.code, arm.label):
             assert secret.encode() not in every_file
             assert secret not in str(data)
 
 
+def test_open_report_is_the_default_before_the_lock_and_pools_everyone(stored, media):
+    report = report_build(report=report_request_operator(os_user="ops", formats=["json"]))
+    data = json.loads(_json(report))
+    assert report.view == data["view"] == "open"
+    assert [a["code"] for a in data["arms"]] == ["all"]
+    assert "models" not in data and "missing_data" not in data
+
+
 def test_report_file_names_never_name_an_arm(stored, media):
-    report = report_build(report=report_request_operator(os_user="ops", blinded=False))
+    report = report_build(report=report_request_operator(os_user="ops", view="unblinded"))
     assert report.status == Report.Status.DONE
     data = json.loads(_json(report))
     assert {a["code"] for a in data["arms"]} == {"vitamin_k2", "placebo"}
@@ -184,10 +192,13 @@ def test_analysis_error_is_reported_in_plain_words(db, media):
     trial = stored_trial(randomized=6)
     ListEntry.objects.all().delete()
     RandomizationList.objects.all().delete()
-    report = report_build(report=report_request_operator(os_user="ops", trial=trial))
+    report = report_build(report=report_request_operator(os_user="ops", view="coded", trial=trial))
     assert report.status == Report.Status.FAILED
     assert "no known arm" in report.error
     assert not report.files.exists()
+    # an open report needs no allocation
+    report = report_build(report=report_request_operator(os_user="ops", trial=trial))
+    assert (report.view, report.status) == ("open", Report.Status.DONE)
 
 
 def test_a_done_report_is_not_rebuilt(stored, media, monkeypatch):
@@ -283,7 +294,7 @@ def test_report_file_download_is_audited(stored, media):
 @pytest.mark.parametrize("role", ["coordinator", "statistician", "research_assistant"])
 def test_unblinded_report_download_is_refused_to_other_roles(stored, media, role):
     report = report_build(
-        report=report_request_operator(os_user="ops", blinded=False, formats=["json"])
+        report=report_request_operator(os_user="ops", view="unblinded", formats=["json"])
     )
     with pytest.raises(AccessDenied):
         report_file_download(report_file=report.files.get(), by_user=make_user(role, "C1"))

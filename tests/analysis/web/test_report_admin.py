@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from analysis.models import Report, ReportDownload
-from analysis.services.reports import report_build, report_request_operator
+from analysis.services.reports import report_build, report_release, report_request_operator
 from tests.analysis.stored_trial import stored_trial
 from tests.factories import make_user
 
@@ -22,26 +22,36 @@ def _admin(role: str) -> Client:
     return client
 
 
-def _done(*, blinded=True) -> Report:
-    return report_build(
-        report=report_request_operator(os_user="ops", blinded=blinded, formats=["json"])
-    )
+def _done(*, view="open") -> Report:
+    return report_build(report=report_request_operator(os_user="ops", view=view, formats=["json"]))
 
 
-def test_admin_lists_blinded_reports_to_coordinators_but_not_unblinded_ones(stored):
-    blinded, unblinded = _done(), _done(blinded=False)
+@pytest.mark.parametrize("view", ["coded", "unblinded"])
+def test_admin_lists_open_reports_to_coordinators_but_none_by_group(stored, view):
+    open_report, by_group = _done(), _done(view=view)
     client = _admin("coordinator")
     page = client.get(reverse("admin:analysis_report_changelist")).content.decode()
-    assert reverse("admin:analysis_report_change", args=[blinded.pk]) in page
-    assert reverse("admin:analysis_report_change", args=[unblinded.pk]) not in page
+    assert reverse("admin:analysis_report_change", args=[open_report.pk]) in page
+    assert reverse("admin:analysis_report_change", args=[by_group.pk]) not in page
     assert "Request a report" in page
-    response = client.get(reverse("admin:analysis_report_change", args=[unblinded.pk]))
+    response = client.get(reverse("admin:analysis_report_change", args=[by_group.pk]))
     assert response.status_code in (302, 404)
-    assert str(unblinded.data_sha256) not in response.content.decode()
+    assert str(by_group.data_sha256) not in response.content.decode()
+
+
+def test_admin_lists_releases_to_the_unblinded_statistician_only(stored):
+    report = report_request_operator(os_user="ops", view="unblinded", formats=["json"])
+    Report.objects.filter(pk=report.pk).update(dsmb_request=True, dsmb_reference="DSMB 1")
+    report = report_build(report=report)
+    member, unblinded = make_user("dsmb_member"), make_user("unblinded_statistician")
+    report_release(report=report, to_user=member, by_user=unblinded)
+    url = reverse("admin:analysis_reportrelease_changelist")
+    assert member.username in _admin("unblinded_statistician").get(url).content.decode()
+    assert _admin("coordinator").get(url).status_code in (302, 403)
 
 
 def test_admin_shows_unblinded_reports_to_the_unblinded_statistician(stored):
-    unblinded = _done(blinded=False)
+    unblinded = _done(view="unblinded")
     page = _admin("unblinded_statistician").get(reverse("admin:analysis_report_changelist"))
     assert reverse("admin:analysis_report_change", args=[unblinded.pk]) in page.content.decode()
 
@@ -66,7 +76,7 @@ def test_admin_request_page_records_the_request(stored, django_capture_on_commit
     client = _admin("coordinator")
     page = client.get(reverse("admin:analysis_report_request")).content.decode()
     assert 'name="imputation"' in page
-    assert 'name="blinding"' not in page
+    assert 'name="view"' not in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:analysis_report_request"),
@@ -83,7 +93,7 @@ def test_admin_request_page_refuses_unblinded_without_dsmb_request(stored):
     client = _admin("unblinded_statistician")
     response = client.post(
         reverse("admin:analysis_report_request"),
-        {"imputation": "arm_week_mean", "formats": ["json"], "blinding": "unblinded"},
+        {"imputation": "arm_week_mean", "formats": ["json"], "view": "unblinded"},
     )
     assert response.status_code == 200
     assert "DSMB" in response.content.decode()

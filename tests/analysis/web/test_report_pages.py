@@ -1,13 +1,16 @@
-"""The report pages: who sees them, asking for a report, progress, audited downloads."""
+"""The report pages: who sees them, asking for a report (open, coded or closed),
+progress, audited downloads, and closed reports released to DSMB members."""
 
 import json
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from analysis.models import Report, ReportDownload
-from analysis.services.reports import report_build, report_request_operator
+from analysis.models import Report, ReportDownload, ReportRelease
+from analysis.services.reports import report_build, report_release, report_request_operator
+from diary.models import Trial
 from tests.analysis.stored_trial import stored_trial
 from tests.factories import make_user
 
@@ -26,8 +29,14 @@ def _client(role: str, *sites) -> Client:
     return client
 
 
-def _done(*, blinded=True, formats=("json", "html")) -> Report:
-    report = report_request_operator(os_user="ops", blinded=blinded, formats=list(formats))
+def _done(*, view="open", formats=("json", "html")) -> Report:
+    report = report_request_operator(os_user="ops", view=view, formats=list(formats))
+    return report_build(report=report)
+
+
+def _closed(formats=("json",)) -> Report:
+    report = report_request_operator(os_user="ops", view="unblinded", formats=list(formats))
+    Report.objects.filter(pk=report.pk).update(dsmb_request=True, dsmb_reference="DSMB 1")
     return report_build(report=report)
 
 
@@ -52,16 +61,17 @@ def test_report_pages_ask_anonymous_users_to_log_in(stored):
 
 
 @pytest.mark.parametrize("role", READERS)
-def test_report_list_shows_blinded_reports_to_every_reader(stored, role):
-    blinded = _done()
+def test_report_list_shows_open_reports_to_every_reader(stored, role):
+    report = _done()
     page = _client(role).get(reverse("analysis:reports")).content.decode()
-    assert reverse("analysis:report", args=[blinded.pk]) in page
-    assert "Blinded (A/B)" in page
+    assert reverse("analysis:report", args=[report.pk]) in page
+    assert "Open: all participants pooled" in page
 
 
 @pytest.mark.parametrize("role", ["coordinator", "statistician"])
-def test_unblinded_reports_do_not_exist_for_blinded_roles(stored, role):
-    unblinded = _done(blinded=False)
+@pytest.mark.parametrize("view", ["coded", "unblinded"])
+def test_reports_by_group_do_not_exist_for_blinded_roles_before_the_lock(stored, role, view):
+    unblinded = _done(view=view)
     client = _client(role)
     page = client.get(reverse("analysis:reports")).content.decode()
     assert reverse("analysis:report", args=[unblinded.pk]) not in page
@@ -71,20 +81,34 @@ def test_unblinded_reports_do_not_exist_for_blinded_roles(stored, role):
     assert not ReportDownload.objects.exists()
 
 
+def test_the_statistician_reads_coded_reports_once_the_database_is_locked(stored):
+    Trial.objects.filter(pk=stored.pk).update(locked_at=timezone.now())
+    coded = _done(view="coded")
+    for role, shown in (("statistician", True), ("coordinator", False)):
+        page = _client(role).get(reverse("analysis:reports")).content.decode()
+        assert (reverse("analysis:report", args=[coded.pk]) in page) == shown
+
+
 def test_unblinded_statistician_sees_unblinded_reports(stored):
-    unblinded = _done(blinded=False)
+    unblinded = _done(view="unblinded")
     page = _client("unblinded_statistician").get(reverse("analysis:reports")).content.decode()
     assert reverse("analysis:report", args=[unblinded.pk]) in page
 
 
-def test_report_request_form_offers_unblinding_only_to_the_unblinded_statistician(stored):
+def test_report_request_form_offers_only_the_views_the_user_may_have(stored):
     for role in ("coordinator", "statistician"):
         page = _client(role).get(reverse("analysis:report_new")).content.decode()
-        assert 'name="blinding"' not in page
+        assert 'name="view"' not in page
+        assert "reports are open" in page
         assert 'name="imputation"' in page
     page = _client("unblinded_statistician").get(reverse("analysis:report_new")).content.decode()
-    assert 'name="blinding"' in page
+    assert 'value="coded"' in page and 'value="unblinded"' in page
     assert 'name="dsmb_reference"' in page
+    Trial.objects.filter(pk=stored.pk).update(locked_at=timezone.now())
+    page = _client("statistician").get(reverse("analysis:report_new")).content.decode()
+    assert 'value="coded"' in page and 'value="unblinded"' not in page
+    page = _client("coordinator").get(reverse("analysis:report_new")).content.decode()
+    assert 'name="view"' not in page
 
 
 def test_requesting_a_report_builds_it_and_shows_its_files(
@@ -102,7 +126,7 @@ def test_requesting_a_report_builds_it_and_shows_its_files(
     assert report.status == Report.Status.DONE  # eager Celery in tests
     assert report.requested_by.username == "statistician-all"
     assert report.parameters["imputation"] == "participant_mean"
-    assert report.parameters["blinded"] is True
+    assert report.parameters["view"] == "open"
     page = client.get(response["Location"]).content.decode()
     assert 'http-equiv="refresh"' not in page
     for f in report.files.all():
@@ -113,7 +137,7 @@ def test_unblinded_request_before_unblinding_needs_the_dsmb_request(stored):
     client = _client("unblinded_statistician")
     response = client.post(
         reverse("analysis:report_new"),
-        {"imputation": "arm_week_mean", "formats": ["json"], "blinding": "unblinded"},
+        {"imputation": "arm_week_mean", "formats": ["json"], "view": "unblinded"},
     )
     assert response.status_code == 200
     assert "DSMB" in response.content.decode()
@@ -130,12 +154,12 @@ def test_unblinded_request_with_a_dsmb_request_is_recorded(
             {
                 "imputation": "arm_week_mean",
                 "formats": ["json"],
-                "blinding": "unblinded",
+                "view": "unblinded",
                 "dsmb_reference": "DSMB interim meeting, letter of 3 March",
             },
         )
     report = Report.objects.get()
-    assert (report.blinded, report.dsmb_request) == (False, True)
+    assert (report.view, report.closed) == ("unblinded", True)
     assert report.dsmb_reference == "DSMB interim meeting, letter of 3 March"
     page = client.get(reverse("analysis:report", args=[report.pk])).content.decode()
     assert "DSMB interim meeting" in page
@@ -177,7 +201,7 @@ def test_download_returns_the_file_and_is_audited(stored):
     assert response.status_code == 200
     body = b"".join(response.streaming_content)
     assert body == stored_file.file.read()
-    assert json.loads(body)["blinded"] is True
+    assert json.loads(body)["view"] == "open"
     assert f'filename="{stored_file.name}"' in response["Content-Disposition"]
     audit = ReportDownload.objects.get()
     assert audit.user.username == "coordinator-all"
@@ -199,3 +223,69 @@ def test_blinded_report_pages_never_show_an_arm(stored):
         for page in pages:
             assert arm.code.encode() not in page
             assert arm.label.encode() not in page
+
+
+def test_a_dsmb_member_reads_only_the_closed_reports_released_to_them(stored):
+    closed, other = _closed(), _closed()
+    open_report = _done()
+    member = make_user("dsmb_member")
+    report_release(report=closed, to_user=member, by_user=make_user("unblinded_statistician"))
+    client = Client()
+    client.force_login(member)
+    page = client.get(reverse("analysis:reports")).content.decode()
+    assert reverse("analysis:report", args=[closed.pk]) in page
+    assert reverse("analysis:report", args=[other.pk]) not in page
+    assert reverse("analysis:report", args=[open_report.pk]) not in page
+    assert "Request a report" not in page
+    for report in (other, open_report):
+        assert client.get(reverse("analysis:report", args=[report.pk])).status_code == 404
+    stored_file = closed.files.get()
+    response = client.get(reverse("analysis:report_file", args=[closed.pk, stored_file.pk]))
+    assert response.status_code == 200
+    assert ReportDownload.objects.get().user == member
+    assert client.get(reverse("analysis:report_new")).status_code == 403
+    assert client.post(reverse("analysis:report_retry", args=[closed.pk])).status_code == 403
+
+
+def test_a_dsmb_member_has_no_access_to_clinical_pages_or_the_api(stored):
+    client = Client()
+    client.force_login(make_user("dsmb_member"))
+    for url in (
+        reverse("diary:participants"),
+        reverse("diary:calls"),
+        reverse("diary:screening_log"),
+        reverse("exports:list"),
+        "/api/participants/",
+        "/api/diary-weeks/",
+        "/api/adverse-events/",
+    ):
+        assert client.get(url).status_code == 403, url
+
+
+def test_the_unblinded_statistician_releases_and_revokes_on_the_report_page(stored):
+    closed = _closed()
+    member = make_user("dsmb_member")
+    client = _client("unblinded_statistician")
+    page = client.get(reverse("analysis:report", args=[closed.pk])).content.decode()
+    assert "Release to this DSMB member" in page
+    client.post(
+        reverse("analysis:report_release", args=[closed.pk]),
+        {"released_to": member.username, "note": "Meeting 2"},
+    )
+    release = ReportRelease.objects.get()
+    assert (release.released_to, release.note, release.active) == (member, "Meeting 2", True)
+    client.post(reverse("analysis:report_release_revoke", args=[closed.pk, release.pk]))
+    release.refresh_from_db()
+    assert not release.active
+    assert "Revoked" in client.get(reverse("analysis:report", args=[closed.pk])).content.decode()
+
+
+@pytest.mark.parametrize("role", ["coordinator", "statistician"])
+def test_other_roles_cannot_release(stored, role):
+    closed = _closed()
+    member = make_user("dsmb_member")
+    response = _client(role).post(
+        reverse("analysis:report_release", args=[closed.pk]), {"released_to": member.username}
+    )
+    assert response.status_code == 403
+    assert not ReportRelease.objects.exists()

@@ -20,7 +20,7 @@ def test_null_trial_report_shows_no_difference_between_the_arms():
     call_command("simulate_trial", preset="null", stdout=out)
     assert "filled through the services" in out.getvalue()
     plan = plan_null_trial(seed=0, participants=199)
-    report = build_report(itt_dataset(trial=current_trial()), blinded=False)
+    report = build_report(itt_dataset(trial=current_trial()), view="unblinded")
     allocated = plan.participants["arm_code"].value_counts()
     assert report["consort"]["allocated"] == {
         "vitamin_k2": allocated["vitamin_k2"],
