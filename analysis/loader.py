@@ -109,12 +109,10 @@ def itt_dataset(*, trial: Trial) -> TrialDataset:
 
 
 def _stratify_by(trial: Trial) -> list[str]:
-    """The list's stratification factors, read through the model (which opens its
-    parameters if they are sealed)."""
+    """The list's stratification factors (its parameters are sealed; the model opens
+    them)."""
     randomization_list = RandomizationList.objects.filter(trial=trial).first()
-    parameters = randomization_list.parameters if randomization_list is not None else None
-    factors = parameters.get("stratify_by") if isinstance(parameters, dict) else None
-    return [str(f) for f in factors] if isinstance(factors, list) else []
+    return randomization_list.stratify_by if randomization_list is not None else []
 
 
 def _randomized(trial: Trial) -> QuerySet[Participant]:

@@ -180,7 +180,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicaltrial',
             name='site_prefixed_ids',
-            field=models.BooleanField(default=False, help_text="Each participant's id starts with their site's code and a hyphen (C1-001).", verbose_name="study ids start with the site's code"),
+            field=models.BooleanField(default=False, help_text="Each participant's id starts with their site's code and a hyphen (C1-…).", verbose_name="study ids start with the site's code"),
         ),
         migrations.AddField(
             model_name='participant',
@@ -205,7 +205,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='trial',
             name='site_prefixed_ids',
-            field=models.BooleanField(default=False, help_text="Each participant's id starts with their site's code and a hyphen (C1-001).", verbose_name="study ids start with the site's code"),
+            field=models.BooleanField(default=False, help_text="Each participant's id starts with their site's code and a hyphen (C1-…).", verbose_name="study ids start with the site's code"),
         ),
         migrations.AlterField(
             model_name='adverseevent',

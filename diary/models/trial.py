@@ -37,7 +37,7 @@ class Trial(models.Model):
     site_prefixed_ids = models.BooleanField(
         "study ids start with the site's code",
         default=False,
-        help_text="Each participant's id starts with their site's code and a hyphen (C1-001).",
+        help_text="Each participant's id starts with their site's code and a hyphen (C1-…).",
     )
     analysis_plan = models.JSONField(
         default=dict,

@@ -75,8 +75,10 @@ def test_loader_frames_have_the_contract_columns_and_dtypes(dataset):
 def test_loader_reads_the_stratification_factors_of_the_list(trial):
     from diary.models import RandomizationList
 
-    RandomizationList.objects.filter(trial=trial).update(
-        parameters={"stratify_by": ["site", "sex"]}
+    listing = RandomizationList.objects.get(trial=trial)
+    listing.parameters = {"stratify_by": ["site", "sex"]}
+    RandomizationList.objects.filter(pk=listing.pk).update(
+        parameters_sealed=listing.parameters_sealed
     )
     assert itt_dataset(trial=trial).trial["stratify_by"] == ["site", "sex"]
 

@@ -143,7 +143,8 @@ def _report_as(role: str, users: dict, capture) -> dict[str, bytes]:
             {"imputation": "arm_week_mean", "formats": ["json", "html", "xlsx", "csv", "png"]},
         )
     assert response.status_code == 302, response.content.decode()[:500]
-    report = Report.objects.filter(requested_by=users[role]).latest("pk")
+    report_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]  # /reports/<id>/
+    report = Report.objects.get(pk=report_id, requested_by=users[role])
     assert report.status == Report.Status.DONE, report.error
     return _download(client, report)
 

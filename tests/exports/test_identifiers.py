@@ -83,7 +83,7 @@ def _blinded_pair(people, *, minute: int, by: str, name: str, labels: dict) -> N
 def _unblinded_pair(people, hidden: set) -> None:
     boss = people["boss"]
     report = report_request(
-        by_user=boss, blinded=False, formats=["json", "csv"], dsmb_reference="DSMB letter 7"
+        by_user=boss, view="unblinded", formats=["json", "csv"], dsmb_reference="DSMB letter 7"
     )
     report = report_build(report=report)
     run = export_build(run=export_request(by_user=boss, formats=["codebook"], unblinded=True))
@@ -109,7 +109,7 @@ def _seen(people, role: str) -> dict[str, str]:
     api = APIClient()
     api.force_authenticate(user=user)
     seen = {}
-    visible_reports = Report.objects.filter(parameters__blinded=True)
+    visible_reports = Report.objects.filter(parameters__view="open")
 
     def get(client, url):
         response = client.get(url)
@@ -128,7 +128,7 @@ def _seen(people, role: str) -> dict[str, str]:
             "/admin/diary/exportdownload/",
         ):
             seen[url] = get(web, url)
-        for report in Report.objects.filter(parameters__blinded=True):
+        for report in Report.objects.filter(parameters__view="open"):
             url = f"/admin/analysis/report/{report.pk}/change/"
             seen[url] = get(web, url)
         for run in ExportRun.objects.filter(unblinded=False):
@@ -142,7 +142,7 @@ def _seen(people, role: str) -> dict[str, str]:
             seen[url] = get(web, url)
     for url in ("/reports/", "/exports/", "/api/reports/", "/api/exports/"):
         seen[url] = get(web if not url.startswith("/api") else api, url)
-    for report in Report.objects.filter(parameters__blinded=True):
+    for report in Report.objects.filter(parameters__view="open"):
         seen[f"/reports/{report.pk}/"] = get(web, f"/reports/{report.pk}/")
         seen[f"/api/reports/{report.pk}/"] = get(api, f"/api/reports/{report.pk}/")
         for stored in report.files.all():

@@ -304,6 +304,6 @@ def test_whatever_the_import_accepts_the_report_can_analyse(builder, tmp_path):
     week.update(cramps="32767", duration_min="9999.99", severity="10", capsules_missed="7")
     package_import(path=builder.write(tmp_path / "pkg"))
 
-    for blinded in (True, False):
-        report = report_request_operator(os_user="test", blinded=blinded)
+    for view in ("open", "unblinded"):
+        report = report_request_operator(os_user="test", view=view)
         assert report_build(report=report).status == "done", report.error
