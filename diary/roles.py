@@ -9,6 +9,9 @@ class Role(models.TextChoices):
     STATISTICIAN = "statistician", "Statistician"
     UNBLINDED_STATISTICIAN = "unblinded_statistician", "Unblinded statistician"
     INVESTIGATOR = "investigator", "Investigator"
+    # Blinded, at their sites: reads the clinical records, raises queries and verifies
+    # source data; enters no data.
+    MONITOR = "monitor", "Monitor"
 
 
 # Roles that see every site; the others see only the sites they are assigned to.
@@ -51,3 +54,15 @@ def sees_all_sites(user) -> bool:
 
 def may_enter_data(user) -> bool:
     return role_of(user) in DATA_ENTRY_ROLES
+
+
+# Data management (diary.services.queries, sdv, casebooks). The data manager's work
+# (raising, closing and re-opening queries, locking casebooks, waiving at the
+# database lock) is a coordinator's duty: a unit with a separate data manager gives
+# them the coordinator role.
+QUERY_RAISING_ROLES = frozenset({Role.MONITOR, Role.COORDINATOR})
+# Site staff answer queries (with a correction only if they enter data).
+QUERY_ANSWERING_ROLES = frozenset({*DATA_ENTRY_ROLES, Role.INVESTIGATOR})
+SDV_ROLES = frozenset({Role.MONITOR})
+SIGNING_ROLES = frozenset({Role.INVESTIGATOR})
+CASEBOOK_LOCK_ROLES = frozenset({Role.COORDINATOR})
