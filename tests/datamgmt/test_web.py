@@ -169,3 +169,28 @@ def test_an_investigator_signs_and_a_change_shows_the_signature_invalid(
     assert "Signature invalid:" in casebook and "A new signature is needed." in casebook
     detail = client.get(f"/participants/{participant.participant_id}/").content.decode()
     assert "Signature invalid" in detail and "Signature invalidated by a change" in detail
+
+
+def test_the_progress_report_and_the_admin_count_queries_as_the_pages_do(
+    participant, monitor, coordinator, ra_c1
+):
+    from django.utils import timezone
+
+    from diary.exports.progress import progress_report_html
+    from diary.selectors.progress import progress_report
+    from diary.services.queries import query_answer, query_raise
+
+    diary_week = call(participant, 1)
+    for field in ("cramps", "severity"):
+        query_raise(record="diary", object_id=diary_week.pk, field=field, text="?", by_user=monitor)
+    query_answer(query=Query.objects.first(), text="ok", by_user=ra_c1)
+    report = progress_report(trial=participant.trial, on_date=timezone.localdate())
+    c1 = report.queries.by_site["C1"]
+    assert (c1.open, c1.answered, c1.closed) == (1, 1, 0)
+    html = progress_report_html(report).decode()
+    assert "Queries by site" in html
+    admin = signed_in(coordinator).get("/admin/diary/query/").content.decode()
+    assert "Queries: 1 open, 1 answered, 0 closed (C1: 1 open, 1 answered, 0 closed" in admin
+    listing = signed_in(monitor).get("/queries/?state=all").content.decode()
+    assert listing.count('class="status open"') == 1
+    assert listing.count('class="status answered"') == 1
