@@ -422,7 +422,7 @@ class VerifiedSerializer(serializers.Serializer):
 
 
 def _casebook(participant: Participant) -> dict:
-    state = signature_state(participant)
+    state = signature_state(participant, with_digest=True)
     signature = state.signature
     return {
         "participant_id": participant.participant_id,

@@ -137,12 +137,16 @@ class SignatureState:
         return not self.valid
 
 
-def signature_state(participant: Participant, *, digest: str | None = None) -> SignatureState:
+def signature_state(participant: Participant, *, with_digest: bool = False) -> SignatureState:
+    """The casebook's signature now. Its content is read (to compare with the signed
+    hash) when there is a signature not already made invalid, or when asked for."""
     casebook = Casebook.objects.filter(participant=participant).first()
     signature = (
         Signature.objects.filter(participant=participant).select_related("signed_by").first()
     )
-    digest = digest or casebook_digests([participant.pk])[participant.pk]
+    digest = ""
+    if with_digest or (signature is not None and signature.is_valid):
+        digest = casebook_digests([participant.pk])[participant.pk]
     valid = bool(signature and signature.is_valid and signature.content_sha256 == digest)
     note = ""
     if signature is not None and not valid:
@@ -158,6 +162,10 @@ def signature_state(participant: Participant, *, digest: str | None = None) -> S
         locked_at=casebook.locked_at if casebook else None,
         invalid_note=note,
     )
+
+
+def casebook_digest(participant: Participant) -> str:
+    return casebook_digests([participant.pk])[participant.pk]
 
 
 def signature_states(participants) -> dict[int, bool]:

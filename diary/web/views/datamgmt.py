@@ -307,7 +307,7 @@ def casebook_verify(request: HttpRequest, participant_id: str) -> HttpResponse:
 @roles_in(SIGNING_ROLES)
 def casebook_sign_view(request: HttpRequest, participant_id: str) -> HttpResponse:
     participant = _participant_or_404(request, participant_id)
-    state = signature_state(participant)
+    state = signature_state(participant, with_digest=True)
     form = SignForm(request.POST or None, initial={"version": state.version})
     if request.method == "POST" and form.is_valid():
         signature = run_service(
