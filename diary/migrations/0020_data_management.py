@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('diary', '0015_exports_have_random_ids'),
+        ('diary', '0019_dsmb_member_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

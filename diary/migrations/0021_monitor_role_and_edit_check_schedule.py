@@ -63,7 +63,7 @@ def uninstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("diary", "0016_data_management"),
+        ("diary", "0020_data_management"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
