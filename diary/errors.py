@@ -72,3 +72,12 @@ class ListFrozen(TrialError):
 
 class ListIntegrityError(TrialError):
     """The randomization list no longer matches its fingerprint."""
+
+
+class CasebookLocked(TrialError):
+    """The participant's casebook is locked: no change until a coordinator unlocks it."""
+
+
+class LockBlocked(TrialError):
+    """The database cannot be locked: casebooks unsigned or queries unresolved, not
+    waived."""

@@ -12,6 +12,9 @@ class Role(models.TextChoices):
     # Reads the closed reports the unblinded statistician releases to the monitoring
     # board; nothing else (no clinical record, no export, no site).
     DSMB_MEMBER = "dsmb_member", "DSMB member"
+    # Blinded, at their sites: reads the clinical records, raises queries and verifies
+    # source data; enters no data.
+    MONITOR = "monitor", "Monitor"
 
 
 # Roles that see every site; the others see only the sites they are assigned to.
@@ -65,3 +68,15 @@ def may_enter_data(user) -> bool:
 def sees_direct_identifiers(user) -> bool:
     """Whether the user may read participants' direct identifiers (phone numbers)."""
     return role_of(user) in DIRECT_IDENTIFIER_ROLES
+
+
+# Data management (diary.services.queries, sdv, casebooks). The data manager's work
+# (raising, closing and re-opening queries, locking casebooks, waiving at the
+# database lock) is a coordinator's duty: a unit with a separate data manager gives
+# them the coordinator role.
+QUERY_RAISING_ROLES = frozenset({Role.MONITOR, Role.COORDINATOR})
+# Site staff answer queries (with a correction only if they enter data).
+QUERY_ANSWERING_ROLES = frozenset({*DATA_ENTRY_ROLES, Role.INVESTIGATOR})
+SDV_ROLES = frozenset({Role.MONITOR})
+SIGNING_ROLES = frozenset({Role.INVESTIGATOR})
+CASEBOOK_LOCK_ROLES = frozenset({Role.COORDINATOR})

@@ -199,3 +199,13 @@ def sae_alert_sweep() -> int:
 def prune_exports() -> int:
     """Remove exports and progress reports older than ARTIFACT_RETENTION_DAYS."""
     return exports_prune()
+
+
+@shared_task(name="diary.run_edit_checks", acks_late=True, autoretry_for=RETRIED, max_retries=3)
+def run_edit_checks() -> int:
+    """Run every declared edit check on every participant's records (daily): the
+    checks that depend on the date, and data written in bulk (an import). Returns the
+    number of queries raised."""
+    from diary.services.queries import edit_checks_run
+
+    return edit_checks_run()["raised"]

@@ -1,1 +1,1 @@
-from . import allocation, clinical, exports, schedules, staff, trial  # noqa: F401  (registers the admin classes)
+from . import allocation, clinical, datamgmt, exports, schedules, staff, trial  # noqa: F401  (registers the admin classes)

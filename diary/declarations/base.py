@@ -349,7 +349,11 @@ class Value:
                 validators.append(MaxValueValidator(self.maximum))
             options["validators"] = validators
         options.update(overrides)
-        return field_class(**options)
+        field = field_class(**options)
+        # The declared value a model field stores: how the casebook, the edit checks,
+        # source data verification and the ODM export find a record's values.
+        field.declared_value = self
+        return field
 
     def form_field(self, **overrides):
         """A Django form field with the value's label, help and limits."""
@@ -501,6 +505,36 @@ CrossRule = Callable[[Mapping, Context], Iterable[tuple[str, str, str]]]
 
 
 @dataclass(frozen=True)
+class EditCheck:
+    """A value worth a question, not a wrong one: an edit check. When it fires, a
+    query is raised on `field` with `text` (formatted with the record's values and
+    the context), for the site to confirm or correct.
+
+    `fires` is a predicate on the values and the context together (a `Pred`), or a
+    function of (values, context). The context (diary.selectors.casebook) holds the
+    record's other stored fields (a diary week's `due_date`), its protocol week
+    (`phase`, `week`), the trial's `call_window_days` and `today`. A `timed` check
+    depends on the date, so it is also run on a schedule, not only when the record
+    changes.
+    """
+
+    name: str
+    field: str
+    text: str
+    fires: Pred | Callable[[Mapping, Context], bool]
+    timed: bool = False
+
+    def holds_for(self, values: Mapping, context: Context) -> bool:
+        """True when the check fires on these values."""
+        if isinstance(self.fires, Pred):
+            return self.fires.holds({**context.values, **values})
+        return bool(self.fires(values, context))
+
+    def message(self, values: Mapping, context: Context) -> str:
+        return self.text.format_map(_Shown({**context.values, **values}))
+
+
+@dataclass(frozen=True)
 class Record:
     """A clinical record's values and rules (see the module's docstring)."""
 
@@ -509,6 +543,8 @@ class Record:
     values: tuple[Value, ...]
     rules: tuple[Rule, ...] = ()
     across: tuple[CrossRule, ...] = ()
+    # Edit checks: values that raise a query (see EditCheck); never a refusal.
+    checks: tuple[EditCheck, ...] = ()
 
     def __getitem__(self, name: str) -> Value:
         for value in self.values:

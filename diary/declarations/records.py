@@ -20,6 +20,7 @@ from diary.declarations.base import (
     INT_MAX,
     SMALLINT_MAX,
     Context,
+    EditCheck,
     Record,
     Rule,
     Value,
@@ -387,6 +388,52 @@ def _week_across(values, context: Context):
         )
 
 
+# -- edit checks of the diary week: doubtful values that raise a query ---------------------
+
+# A mean severity this high with cramps this short is unusual: confirm both.
+SEVERE_SEVERITY = Decimal("8")
+BRIEF_DURATION_MIN = Decimal("0.2")
+# Days outside the call window after which the week's recall is doubtful.
+OUTSIDE_WINDOW_DAYS = 3
+
+
+def _call_far_outside_window(values, context: Context) -> bool:
+    """A reached call more than OUTSIDE_WINDOW_DAYS days outside its window (due date
+    ± the trial's call window)."""
+    call_date, due = values.get("call_date"), context.values.get("due_date")
+    if values.get("reached") is not True or call_date in EMPTY or due is None:
+        return False
+    slack = timedelta(days=(context.values.get("call_window_days") or 0) + OUTSIDE_WINDOW_DAYS)
+    return call_date < due - slack or call_date > due + slack
+
+
+DIARY_WEEK_CHECKS = (
+    EditCheck(
+        "severe_but_brief",
+        "duration_min",
+        f"Mean severity {{severity}} (>= {SEVERE_SEVERITY}) with a mean duration of "
+        f"{{duration_min}} minutes (< {BRIEF_DURATION_MIN}): please confirm both values "
+        "with the source.",
+        Cmp("severity", "gte", SEVERE_SEVERITY) & Cmp("duration_min", "lt", BRIEF_DURATION_MIN),
+    ),
+    EditCheck(
+        "call_outside_window",
+        "call_date",
+        f"The call on {{call_date}} is more than {OUTSIDE_WINDOW_DAYS} days outside its "
+        "window (due {due_date} ± {call_window_days} days): please confirm the date and "
+        "that the values describe this week.",
+        _call_far_outside_window,
+    ),
+    EditCheck(
+        "capsules_missed_missing",
+        "capsules_missed",
+        "The participant was reached but the capsules missed are not recorded: please "
+        "enter them (0 if none).",
+        Is("reached", True) & In("phase", (Phase.INTERVENTION.value,)) & Absent("capsules_missed"),
+    ),
+)
+
+
 DIARY_WEEK = Record(
     "diary",
     "Diary week",
@@ -492,6 +539,7 @@ DIARY_WEEK = Record(
         ),
     ),
     across=(_week_across,),
+    checks=DIARY_WEEK_CHECKS,
 )
 
 WEEK_VALUES = ("cramps", "duration_min", "severity", "capsules_missed")
@@ -508,6 +556,29 @@ def _event_across(values, context: Context):
             f"The onset cannot be before consent ({consented}).",
             f"onset {onset} is before the participant's consent on {consented}",
         )
+
+
+# An adverse event's outcome is expected within this many days of its onset.
+OUTCOME_DUE_DAYS = 30
+
+
+def _outcome_overdue(values, context: Context) -> bool:
+    onset, today = values.get("onset_on"), context.values.get("today")
+    if values.get("outcome") not in EMPTY or onset in EMPTY or today is None:
+        return False
+    return today >= onset + timedelta(days=OUTCOME_DUE_DAYS)
+
+
+ADVERSE_EVENT_CHECKS = (
+    EditCheck(
+        "outcome_missing",
+        "outcome",
+        f"No outcome is recorded {OUTCOME_DUE_DAYS} days or more after the onset on "
+        "{onset_on}: please record the outcome (e.g. 'ongoing', 'resolved').",
+        _outcome_overdue,
+        timed=True,
+    ),
+)
 
 
 ADVERSE_EVENT = Record(
@@ -551,6 +622,7 @@ ADVERSE_EVENT = Record(
         ),
     ),
     across=(_event_across,),
+    checks=ADVERSE_EVENT_CHECKS,
 )
 
 ADVERSE_EVENT_FIELDS = ADVERSE_EVENT.names

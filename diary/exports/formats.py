@@ -16,13 +16,14 @@ from diary.exports.xlsx import xlsx_bytes
 from diary.models import Trial
 from diary.package.writer import file_write, package_files, package_write, zip_bytes
 
-FORMATS = ("package", "xlsx", "spss", "stata", "codebook")
+FORMATS = ("package", "xlsx", "spss", "stata", "codebook", "odm")
 FORMAT_LABELS = {
     "package": "Data package (CSV files and trial.json, zip)",
     "xlsx": "Excel workbook",
     "spss": "SPSS .sav files (zip)",
     "stata": "Stata .dta files (zip)",
     "codebook": "Codebook (CSV and HTML)",
+    "odm": "CDISC ODM 1.3.2 (XML: metadata, data, audit trail, signatures)",
 }
 
 
@@ -37,6 +38,10 @@ def format_files(data: ExportData, fmt: str) -> dict[str, bytes]:
         return stata_files(data)
     if fmt == "codebook":
         return codebook_files(data)
+    if fmt == "odm":
+        from diary.exports.odm import odm_files
+
+        return odm_files(data)
     raise ValueError(f"unknown export format {fmt!r}")
 
 
@@ -46,14 +51,18 @@ def stored_files(data: ExportData, fmt: str) -> dict[str, bytes]:
     if fmt == "codebook":
         files = codebook_files(data)
         return {CODEBOOK_CSV: files[CODEBOOK_CSV], CODEBOOK_HTML: files[CODEBOOK_HTML]}
-    if fmt == "xlsx":
+    if fmt in ("xlsx", "odm"):
         return format_files(data, fmt)
     return {f"{fmt}.zip": zip_bytes(format_files(data, fmt))}
 
 
 def export_write(*, trial: Trial, unblinded: bool, path: str | Path, format: str) -> Path:
     """Write one format to `path`: the workbook to that file; the other formats to a
-    new folder, or a .zip when the path ends in .zip."""
+    new folder, or a .zip when the path ends in .zip. The ODM file is written to `path`."""
+    if format == "odm":
+        from diary.exports.odm import odm_bytes
+
+        return file_write(content=odm_bytes(trial=trial, unblinded=unblinded), path=path)
     data = export_data(trial=trial, unblinded=unblinded)
     if format == "xlsx":
         return file_write(content=xlsx_bytes(data), path=path)

@@ -3,6 +3,15 @@
 from .adverse_events import AdverseEvent, Grade, Relatedness
 from .allocation import Allocation, EmergencyUnblinding, ListEntry, RandomizationList, TrialEvent
 from .calls import DiaryWeek
+from .datamgmt import (
+    Casebook,
+    CasebookEvent,
+    Query,
+    QueryStep,
+    SdvMark,
+    Signature,
+    TrialLockWaiver,
+)
 from .exports import ExportDownload, ExportFile, ExportRun
 from .notifications import OutboxMessage
 from .participants import Participant
@@ -16,6 +25,8 @@ __all__ = [
     "Allocation",
     "Arm",
     "ArmRole",
+    "Casebook",
+    "CasebookEvent",
     "DiaryWeek",
     "EligibilityCriterion",
     "EmergencyUnblinding",
@@ -28,15 +39,20 @@ __all__ = [
     "Participant",
     "Phase",
     "ProtocolWeek",
+    "Query",
+    "QueryStep",
     "RandomizationList",
     "Relatedness",
     "ScheduleRunRequest",
     "ScreeningOutcome",
     "ScreeningRecord",
+    "SdvMark",
+    "Signature",
     "Sex",
     "Site",
     "SiteAssignment",
     "StaffAccessChange",
     "Trial",
     "TrialEvent",
+    "TrialLockWaiver",
 ]

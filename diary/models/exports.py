@@ -98,6 +98,7 @@ class ExportFile(StoredFile):
         SPSS = "spss", "SPSS (zip)"
         STATA = "stata", "Stata (zip)"
         CODEBOOK = "codebook", "Codebook"
+        ODM = "odm", "CDISC ODM 1.3.2 (XML)"
         PROGRESS = "progress", "Progress report (HTML)"
 
     run = models.ForeignKey(ExportRun, on_delete=models.CASCADE, related_name="files")

@@ -156,6 +156,8 @@ class ProgressReport:
     completeness: list[Completeness]
     serious_recent: list[SeriousEvent] = field(default_factory=list)
     pending_messages: list[PendingMessages] = field(default_factory=list)
+    # Queries by site and state, counted as everywhere (diary.selectors.datamgmt).
+    queries: object = None
 
     @property
     def enrolment_total(self) -> Enrolment:
@@ -194,6 +196,16 @@ def progress_report(*, trial: Trial, on_date: date) -> ProgressReport:
         completeness=_completeness(trial, sites, on_date, expected, reached),
         serious_recent=_serious_recent(trial, on_date, since),
         pending_messages=_pending_messages(),
+        queries=_queries(trial, sites),
+    )
+
+
+def _queries(trial: Trial, sites):
+    from diary.models import Query
+    from diary.selectors.datamgmt import query_counts
+
+    return query_counts(
+        Query.objects.filter(participant__trial=trial), sites=[s.code for s in sites]
     )
 
 

@@ -203,6 +203,24 @@ def _history(rows, fields, model, record_label) -> list[ChangeEntry]:
     return entries
 
 
+def _data_management(participant) -> list[ChangeEntry]:
+    """Verification marks cleared by a change, signatures made and made invalid, the
+    casebook locked and unlocked (diary.selectors.datamgmt)."""
+    from diary.selectors.datamgmt import data_management_events
+
+    return [
+        ChangeEntry(
+            when=event.when,
+            who=event.who,
+            record=event.record,
+            kind=event.kind,
+            changes=[FieldChange(event.what, "", "")],
+            reason=event.reason,
+        )
+        for event in data_management_events(participant)
+    ]
+
+
 def participant_timeline(*, user, participant_id: str, on_date: date) -> Timeline | None:
     """The timeline of one participant of the user's sites; None when the participant
     does not exist or belongs to another site."""
@@ -249,6 +267,7 @@ def participant_timeline(*, user, participant_id: str, on_date: date) -> Timelin
             lambda row: ae_labels.get(row.id, f"Adverse event: {row.term}"),
         )
     )
+    history += _data_management(participant)
     history.sort(key=lambda entry: entry.when, reverse=True)
     return Timeline(
         participant=participant,

@@ -16,6 +16,7 @@ from diary.services.audit import (
     ensure_trial_open,
     full_clean_or_raise,
     record_check,
+    record_save_new,
 )
 
 AE_FIELDS = ADVERSE_EVENT.names
@@ -57,8 +58,7 @@ def adverse_event_record(
     record_check(ADVERSE_EVENT, values, context=_context(participant))
     event = AdverseEvent(participant=participant, **values)
     full_clean_or_raise(event, exclude=["participant"])
-    event._history_user = by_user
-    event.save()
+    record_save_new(event, by_user=by_user)
     if event.serious:
         sae_alerts_queue(event_ids=[event.pk])
     return event

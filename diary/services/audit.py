@@ -7,6 +7,9 @@
   older `version`) is refused, showing the current values.
 - The audit rule: a value may be entered freely the first time; changing a value
   already entered needs a reason, stored with the history row.
+- The participant's casebook (diary.services.casebooks): a locked casebook refuses
+  every change of its records; a change clears the verification marks of the values
+  it changes, makes a signature invalid and runs the record's edit checks.
 """
 
 from collections.abc import Iterable, Mapping
@@ -147,6 +150,9 @@ def apply_changes(
             field="reason",
         )
     changed = [name for name, new in changes.items() if getattr(instance, name) != new]
+    from diary.services.casebooks import record_change_begin, record_change_done
+
+    casebook_change = record_change_begin(instance, changed)
     for name, value in changes.items():
         setattr(instance, name, value)
     full_clean_or_raise(instance)
@@ -156,4 +162,18 @@ def apply_changes(
     if hasattr(instance, "version") and instance.pk is not None:
         instance.version += 1
     instance.save()
+    record_change_done(casebook_change, instance, by_user=by_user)
     return changed
+
+
+def record_save_new(instance: models.Model, *, by_user) -> models.Model:
+    """Save a new clinical record with its history row, through the participant's
+    casebook like every change (refused when the casebook is locked)."""
+    from diary.services.casebooks import record_change_begin, record_change_done
+
+    casebook_change = record_change_begin(instance, [])
+    if by_user is not None:
+        instance._history_user = by_user
+    instance.save()
+    record_change_done(casebook_change, instance, by_user=by_user)
+    return instance

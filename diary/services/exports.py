@@ -59,6 +59,7 @@ FORMAT_NAMES = {
     "spss": "the SPSS files",
     "stata": "the Stata files",
     "codebook": "the codebook",
+    "odm": "the CDISC ODM file",
     "progress": "the progress report",
 }
 

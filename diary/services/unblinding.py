@@ -171,12 +171,28 @@ def _event(trial: Trial, kind: str, by_user, reason: str = "") -> TrialEvent:
 
 
 @transaction.atomic
-def trial_lock(*, trial: Trial, by_user, reason: str = "") -> TrialEvent:
-    """Lock the database: from now on no clinical value can change until an unlock."""
+def trial_lock(*, trial: Trial, by_user, reason: str = "", waiver: str = "") -> TrialEvent:
+    """Lock the database: from now on no clinical value can change until an unlock.
+
+    Refused while a casebook has no valid signature or a query is not closed
+    (diary.selectors.datamgmt.lock_blockers), unless they are waived explicitly with
+    a reason (`waiver`), which is recorded with the items it waives."""
     _ensure_unblinded_statistician(by_user)
     trial = Trial.objects.select_for_update().get(pk=trial.pk)
     if trial.is_locked:
         raise InvalidValue(f"The database has been locked since {trial.locked_at:%Y-%m-%d}.")
+    from diary.errors import LockBlocked
+    from diary.models import TrialLockWaiver
+    from diary.selectors.datamgmt import lock_blockers
+
+    blockers = lock_blockers(trial)
+    waiver = (waiver or "").strip()
+    if blockers and not waiver:
+        raise LockBlocked(
+            f"The database cannot be locked yet: {blockers.summary()}. Have them signed and "
+            "closed, or waive them explicitly with a reason.",
+            field="waiver",
+        )
     apply_changes(
         trial,
         {"locked_at": timezone.now()},
@@ -184,7 +200,16 @@ def trial_lock(*, trial: Trial, by_user, reason: str = "") -> TrialEvent:
         reason="database lock",
         bookkeeping=("locked_at",),
     )
-    return _event(trial, TrialEvent.Kind.LOCK, by_user, (reason or "").strip())
+    event = _event(trial, TrialEvent.Kind.LOCK, by_user, (reason or "").strip())
+    if blockers:
+        TrialLockWaiver.objects.create(
+            event=event,
+            reason=waiver,
+            unsigned_casebooks=blockers.unsigned,
+            unresolved_queries=[q.pk for q in blockers.unresolved],
+            by_user=by_user,
+        )
+    return event
 
 
 @transaction.atomic

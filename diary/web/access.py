@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from diary.roles import DATA_ENTRY_ROLES, Role, role_of
 
 # Roles that read participants' records (with their contact details) in this app.
-CLINICAL_READ_ROLES = frozenset({*DATA_ENTRY_ROLES, Role.INVESTIGATOR})
+CLINICAL_READ_ROLES = frozenset({*DATA_ENTRY_ROLES, Role.INVESTIGATOR, Role.MONITOR})
 
 
 def _role_in(roles: frozenset, view: Callable) -> Callable:
@@ -30,5 +30,11 @@ def data_entry_required(view: Callable) -> Callable:
 
 
 def clinical_read_required(view: Callable) -> Callable:
-    """Data-entry roles and investigators (read only) see participants' records."""
+    """Data-entry roles, investigators and monitors (read only) see participants'
+    records."""
     return _role_in(CLINICAL_READ_ROLES, view)
+
+
+def roles_in(roles: frozenset) -> Callable[[Callable], Callable]:
+    """Only these roles open the page."""
+    return lambda view: _role_in(roles, view)

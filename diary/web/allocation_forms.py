@@ -116,6 +116,13 @@ class LockForm(TrialForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    waiver = forms.CharField(
+        label="Waive the unsigned casebooks and open queries listed above: reason",
+        max_length=2000,
+        required=False,
+        help_text="Only when they cannot be resolved; the waiver and what it waives are recorded.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class UnlockForm(TrialForm):

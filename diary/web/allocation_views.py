@@ -271,10 +271,18 @@ def trial_lock_view(request: HttpRequest) -> HttpResponse:
             if event is not None:
                 messages.success(request, done)
                 return redirect("diary:trial_lock")
+    from diary.selectors.datamgmt import lock_blockers
+
+    blockers = None if trial.is_locked else lock_blockers(trial)
     return render(
         request,
         "allocation/trial_lock.html",
-        {"forms": forms, "events": trial_events(trial=trial)[:100], "the_trial": trial},
+        {
+            "forms": forms,
+            "events": trial_events(trial=trial)[:100],
+            "the_trial": trial,
+            "blockers": blockers,
+        },
     )
 
 

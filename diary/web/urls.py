@@ -4,7 +4,7 @@ from django.urls import path
 
 from diary.web import converters  # noqa: F401  (registers the path converters)
 from diary.web.allocation_urls import urlpatterns as allocation_urlpatterns
-from diary.web.views import adverse_events, calls, participants, screening
+from diary.web.views import adverse_events, calls, datamgmt, participants, screening
 
 app_name = "diary"
 
@@ -37,6 +37,29 @@ urlpatterns = [
         adverse_events.adverse_event_edit,
         name="adverse_event_edit",
     ),
+]
+
+urlpatterns += [
+    path("queries/", datamgmt.query_list, name="queries"),
+    path("queries/<int:query_id>/", datamgmt.query_detail, name="query"),
+    path("sdv/", datamgmt.sdv_progress_view, name="sdv_progress"),
+    path("participants/<id:participant_id>/casebook/", datamgmt.casebook, name="casebook"),
+    path(
+        "participants/<id:participant_id>/casebook/verify/",
+        datamgmt.casebook_verify,
+        name="casebook_verify",
+    ),
+    path(
+        "participants/<id:participant_id>/casebook/sign/",
+        datamgmt.casebook_sign_view,
+        name="casebook_sign",
+    ),
+    path(
+        "participants/<id:participant_id>/casebook/lock/",
+        datamgmt.casebook_lock_view,
+        name="casebook_lock",
+    ),
+    path("participants/<id:participant_id>/queries/new/", datamgmt.query_new, name="query_new"),
 ]
 
 urlpatterns += allocation_urlpatterns

@@ -79,6 +79,24 @@ def _release(reports, unblinded, dsmb_member) -> None:
         report_release(report=report, to_user=dsmb_member, by_user=unblinded, note="Meeting 1")
 
 
+def _data_management(participants, users) -> None:
+    """A query answered and one open, verified weeks, a signed casebook."""
+    from diary.services.casebooks import casebook_sign
+    from diary.services.queries import query_answer, query_raise
+    from diary.services.sdv import sdv_verify
+
+    week = participants[0].diary_weeks.get(
+        protocol_week__phase="intervention", protocol_week__week=1
+    )
+    for field in ("cramps", "severity"):
+        query = query_raise(
+            record="diary", object_id=week.pk, field=field, text="Check.", by_user=users["monitor"]
+        )
+    query_answer(query=query, text="Confirmed.", by_user=users["research_assistant"])
+    sdv_verify(participant=participants[0], by_user=users["monitor"], weeks=[("intervention", 1)])
+    casebook_sign(participant=participants[1], password=PASSWORD, by_user=users["investigator"])
+
+
 def _export_requests(coordinator, unblinded) -> None:
     try:
         from diary.services.exports import export_request
@@ -100,6 +118,7 @@ def trial_with_data(db, settings, tmp_path, django_capture_on_commit_callbacks):
         "coordinator": make_user("coordinator"),
         "statistician": make_user("statistician"),
         "investigator": make_user("investigator", c1),
+        "monitor": make_user("monitor", c1),
         "investigator_who_unblinded": make_user("investigator", c2, username="investigator-c2"),
         "unblinded_statistician": make_user("unblinded_statistician"),
         "dsmb_member": make_user("dsmb_member"),
@@ -157,6 +176,7 @@ def trial_with_data(db, settings, tmp_path, django_capture_on_commit_callbacks):
         by_user=users["research_assistant"],
     )
     bottle_replace(participant=participants[2], reason="bottle lost", by_user=users["coordinator"])
+    _data_management(participants, users)
     with django_capture_on_commit_callbacks(execute=True):
         participant_unblind_emergency(
             participant=participants[7],
@@ -187,6 +207,7 @@ BLINDED = [
     "statistician",
     "investigator",
     "investigator_who_unblinded",
+    "monitor",
 ]
 
 

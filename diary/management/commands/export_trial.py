@@ -1,4 +1,4 @@
-"""python manage.py export_trial PATH [--format package|xlsx|spss|stata|codebook]
+"""python manage.py export_trial PATH [--format package|xlsx|spss|stata|codebook|odm]
 [--unblinded]: export the trial's data."""
 
 from functools import partial
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         "Export the trial's data. The data package (the default format) is a folder, "
         "or a .zip when PATH ends in .zip; so are spss and stata (one .sav or .dta per "
         "table, with the codebook) and codebook (CSV and HTML); xlsx writes one workbook "
+        "and odm one CDISC ODM 1.3.2 file (metadata, data, audit trail, signatures) "
         "to PATH. Blinded unless --unblinded: only an unblinded export holds the "
         "randomization list or names the arms."
     )

@@ -51,6 +51,8 @@ def _timeline_or_404(request, participant_id: str):
 @clinical_read_required
 def participant_detail(request: HttpRequest, participant_id: str) -> HttpResponse:
     timeline = _timeline_or_404(request, participant_id)
+    from diary.selectors.datamgmt import queried_values, signature_state
+
     return render(
         request,
         "diary/participants/detail.html",
@@ -58,6 +60,8 @@ def participant_detail(request: HttpRequest, participant_id: str) -> HttpRespons
             "timeline": timeline,
             "participant": timeline.participant,
             "trial": timeline.participant.trial,
+            "queried": queried_values(timeline.participant),
+            "casebook_state": signature_state(timeline.participant),
         },
     )
 

@@ -17,6 +17,9 @@ from diary.services.unblinding import (
 from diary.tasks import notify_emergency_unblinding
 from tests.factories import make_list, make_user, ready_to_randomize
 
+# Casebooks unsigned and queries open are waived: these tests are about the lock itself.
+WAIVER = "not part of this test"
+
 PASSWORD = "a-long-test-password"
 
 
@@ -178,7 +181,7 @@ def test_notification_is_sent_once_when_the_task_runs_again(
 
 
 def test_lock_stops_data_changes_and_is_audited(trial, participant, unblinded):
-    event = trial_lock(trial=trial, by_user=unblinded, reason="last visit done")
+    event = trial_lock(trial=trial, by_user=unblinded, reason="last visit done", waiver=WAIVER)
     trial.refresh_from_db()
     assert trial.is_locked
     assert (event.kind, event.by_user, event.reason) == ("lock", unblinded, "last visit done")
@@ -188,7 +191,7 @@ def test_lock_stops_data_changes_and_is_audited(trial, participant, unblinded):
 
 
 def test_unlock_needs_a_reason_and_is_audited(trial, unblinded):
-    trial_lock(trial=trial, by_user=unblinded)
+    trial_lock(trial=trial, by_user=unblinded, waiver=WAIVER)
     with pytest.raises(ReasonRequired):
         trial_unlock(trial=trial, reason="", by_user=unblinded)
     event = trial_unlock(trial=trial, reason="query on week 3 of C1-0004", by_user=unblinded)
@@ -202,7 +205,7 @@ def test_unlock_needs_a_reason_and_is_audited(trial, unblinded):
 def test_unblinding_needs_the_lock_and_the_password(trial, unblinded):
     with pytest.raises(InvalidValue, match="Lock the database before unblinding"):
         trial_unblind(trial=trial, password=PASSWORD, by_user=unblinded)
-    trial_lock(trial=trial, by_user=unblinded)
+    trial_lock(trial=trial, by_user=unblinded, waiver=WAIVER)
     with pytest.raises(AccessDenied):
         trial_unblind(trial=trial, password="wrong", by_user=unblinded)
     trial.refresh_from_db()
@@ -213,7 +216,7 @@ def test_unblinding_needs_the_lock_and_the_password(trial, unblinded):
 
 
 def test_an_unblinded_trial_stays_locked(trial, unblinded):
-    trial_lock(trial=trial, by_user=unblinded)
+    trial_lock(trial=trial, by_user=unblinded, waiver=WAIVER)
     trial_unblind(trial=trial, password=PASSWORD, by_user=unblinded)
     with pytest.raises(InvalidValue, match="stays locked"):
         trial_unlock(trial=trial, reason="fix", by_user=unblinded)
