@@ -20,7 +20,7 @@ class Role(models.TextChoices):
 # Roles that see every site; the others see only the sites they are assigned to.
 ALL_SITE_ROLES = frozenset({Role.COORDINATOR, Role.STATISTICIAN, Role.UNBLINDED_STATISTICIAN})
 # Roles that work at their sites and need at least one (a DSMB member has none).
-SITE_BOUND_ROLES = frozenset({Role.RESEARCH_ASSISTANT, Role.INVESTIGATOR})
+SITE_BOUND_ROLES = frozenset({Role.RESEARCH_ASSISTANT, Role.INVESTIGATOR, Role.MONITOR})
 # Roles that may enter or change clinical data.
 DATA_ENTRY_ROLES = frozenset({Role.RESEARCH_ASSISTANT, Role.COORDINATOR})
 # Roles that need a participant's direct identifiers (the phone number for the weekly

@@ -46,9 +46,9 @@ def week(participant, n: int, phase: str = "intervention") -> DiaryWeek:
     )
 
 
-def call(participant, n: int, *, by_user=None, **values) -> DiaryWeek:
+def call(participant, n: int, *, by_user=None, out_of_window=False, **values) -> DiaryWeek:
     """A reached call for intervention week n on its due date (clean values unless
-    given)."""
+    given); a call outside the window must be confirmed (`out_of_window`)."""
     diary_week = week(participant, n)
     values = {
         "call_date": diary_week.due_date,
@@ -58,5 +58,7 @@ def call(participant, n: int, *, by_user=None, **values) -> DiaryWeek:
         "capsules_missed": 0,
         **values,
     }
-    weekly_call_record(diary_week=diary_week, reached=True, by_user=by_user, **values)
+    weekly_call_record(
+        diary_week=diary_week, reached=True, by_user=by_user, out_of_window=out_of_window, **values
+    )
     return week(participant, n)

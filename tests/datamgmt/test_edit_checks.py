@@ -50,7 +50,7 @@ def test_severity_8_with_a_duration_of_0_2_minutes_is_clean(participant):
 
 def test_a_reached_call_more_than_3_days_outside_its_window_raises_a_query(participant):
     due = week(participant, 1).due_date  # window: due ± 2 days
-    call(participant, 1, call_date=due + timedelta(days=6))
+    call(participant, 1, call_date=due + timedelta(days=6), out_of_window=True)
     query = _queries("call_outside_window").get()
     assert query.field == "call_date"
     assert str(due) in query.text
@@ -58,7 +58,7 @@ def test_a_reached_call_more_than_3_days_outside_its_window_raises_a_query(parti
 
 def test_a_call_up_to_3_days_outside_its_window_is_clean(participant):
     due = week(participant, 1).due_date
-    call(participant, 1, call_date=due + timedelta(days=5))
+    call(participant, 1, call_date=due + timedelta(days=5), out_of_window=True)
     assert not _queries("call_outside_window").exists()
 
 
