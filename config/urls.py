@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("reports/", include("analysis.web.urls")),
     path("exports/", include("diary.web.export_urls")),
+    path("diary/", include("diary.web.own_diary.urls")),
     path("", include("diary.web.urls")),
 ]

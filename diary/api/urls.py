@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from diary.api import exports, views
+from diary.api import exports, own_diary, views
 
 app_name = "api"
 
@@ -19,5 +19,6 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("trial/", views.TrialView.as_view(), name="trial"),
     path("calls-due/", views.CallsDueView.as_view(), name="calls-due"),
+    path("diary/<str:token>/nights/", own_diary.NightsView.as_view(), name="own-diary-nights"),
     *router.urls,
 ]

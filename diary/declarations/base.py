@@ -80,9 +80,7 @@ FORBIDDEN = re.compile(
 # which exclude them (they are refused all the same).
 TEXT_PATTERN = (
     "^[^"
-    + "".join(
-        f"{_escape(low)}-{_escape(high)}" for low, high in FORBIDDEN_RANGES if low != 0xD800
-    )
+    + "".join(f"{_escape(low)}-{_escape(high)}" for low, high in FORBIDDEN_RANGES if low != 0xD800)
     + "]*$"
 )
 

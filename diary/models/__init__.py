@@ -3,7 +3,9 @@
 from .adverse_events import AdverseEvent, Grade, Relatedness
 from .allocation import Allocation, EmergencyUnblinding, ListEntry, RandomizationList, TrialEvent
 from .calls import DiaryWeek
+from .diary_links import DiaryLink, DiaryPreferences, Language, ReminderChannel, StaffLanguage
 from .exports import ExportDownload, ExportFile, ExportRun
+from .nights import CrampEvent, Night
 from .notifications import OutboxMessage
 from .participants import Participant
 from .schedules import ScheduleRunRequest
@@ -15,7 +17,10 @@ __all__ = [
     "AdverseEvent",
     "Allocation",
     "Arm",
+    "CrampEvent",
     "ArmRole",
+    "DiaryLink",
+    "DiaryPreferences",
     "DiaryWeek",
     "EligibilityCriterion",
     "EmergencyUnblinding",
@@ -23,13 +28,16 @@ __all__ = [
     "ExportFile",
     "ExportRun",
     "Grade",
+    "Language",
     "ListEntry",
+    "Night",
     "OutboxMessage",
     "Participant",
     "Phase",
     "ProtocolWeek",
     "RandomizationList",
     "Relatedness",
+    "ReminderChannel",
     "ScheduleRunRequest",
     "ScreeningOutcome",
     "ScreeningRecord",
@@ -37,6 +45,7 @@ __all__ = [
     "Site",
     "SiteAssignment",
     "StaffAccessChange",
+    "StaffLanguage",
     "Trial",
     "TrialEvent",
 ]

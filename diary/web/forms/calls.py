@@ -3,9 +3,10 @@ the declaration's rules are checked here too, so every problem shows at once."""
 
 from django import forms
 
-from diary.declarations import DIARY_WEEK
+from diary.declarations import DIARY_WEEK, WeekSource
 from diary.declarations.records import WEEK_VALUES
 from diary.models import DiaryWeek, Phase
+from diary.selectors.nights import week_diary
 from diary.services.calls import week_context
 from diary.web.forms.base import (
     NO,
@@ -37,6 +38,9 @@ class WeeklyCallForm(TrialForm):
     def __init__(self, *args, diary_week: DiaryWeek, **kwargs):
         self.diary_week = diary_week
         self.correcting = bool(diary_week.reached)
+        # The participant's electronic diary for this week, when they keep one.
+        self.week_diary = week_diary(diary_week=diary_week)
+        self.has_diary = bool(self.week_diary and self.week_diary.any_entry)
         initial = {"version": diary_week.version}
         if self.correcting:
             initial.update(
@@ -47,8 +51,23 @@ class WeeklyCallForm(TrialForm):
             )
         else:
             initial["call_date"] = today()
+            if self.has_diary:
+                initial.update(self.week_diary.derived.stored())
+        if self.has_diary:
+            initial["source"] = diary_week.source or WeekSource.DIARY
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
+        if self.has_diary:
+            self.fields["source"] = forms.ChoiceField(
+                label="The participant's diary for this week",
+                choices=[
+                    (WeekSource.DIARY, "Confirm the diary's values (shown below)"),
+                    (WeekSource.CORRECTED, "Correct the diary's values (give the reason)"),
+                    (WeekSource.PHONE, "Enter the values the participant tells me (paper diary)"),
+                ],
+                widget=Radios(),
+                required=False,
+            )
         self.fields["call_date"].widget.attrs["max"] = today().isoformat()
         if diary_week.protocol_week.phase != Phase.INTERVENTION:
             del self.fields["capsules_missed"]  # no capsules during the screening diary
@@ -59,6 +78,8 @@ class WeeklyCallForm(TrialForm):
             self.fields[
                 "reason"
             ].help_text = "Required: these values were already recorded; say why they change."
+        elif self.has_diary:
+            self.fields["reason"].label = "Reason the diary's values are corrected"
         else:
             del self.fields["reason"]
 
@@ -111,6 +132,8 @@ class WeeklyCallForm(TrialForm):
         }
         if self.was_reached:
             kwargs.update({name: data.get(name) for name in WEEK_VALUES})
-        if self.correcting:
+        if self.correcting or self.has_diary:
             kwargs["reason"] = data.get("reason") or ""
+        if self.was_reached and self.has_diary:
+            kwargs["source"] = data.get("source") or WeekSource.DIARY
         return kwargs

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from diary.selectors.nights import diary_compliance
 from diary.selectors.scoping import participants_for
 from diary.selectors.timeline import participant_timeline
 from diary.services.participants import (
@@ -55,6 +56,7 @@ def participant_detail(request: HttpRequest, participant_id: str) -> HttpRespons
             "timeline": timeline,
             "participant": timeline.participant,
             "trial": timeline.participant.trial,
+            "diary_weeks": diary_compliance(timeline.participant),
         },
     )
 
