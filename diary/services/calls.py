@@ -124,7 +124,7 @@ def weekly_call_record(
             )
         values = {"reached": False, "call_date": call_date or timezone.localdate()}
         values.update(dict.fromkeys(WEEK_VALUES))
-        values["source"] = None
+        values["source"] = ""
     else:
         values = _typed(
             {
