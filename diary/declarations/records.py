@@ -483,6 +483,13 @@ DIARY_WEEK = Record(
             )
         ),
         Rule(
+            "source_only_if_reached",
+            implies(~Is("reached", True), Absent("source", text=True)),
+            "source",
+            "Leave this empty: the participant was not reached.",
+            "must be empty when reached is 0",
+        ),
+        Rule(
             "call_date_when_called",
             implies(Present("reached"), Present("call_date")),
             "call_date",
