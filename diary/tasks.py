@@ -199,3 +199,17 @@ def sae_alert_sweep() -> int:
 def prune_exports() -> int:
     """Remove exports and progress reports older than ARTIFACT_RETENTION_DAYS."""
     return exports_prune()
+
+
+@shared_task(
+    name="diary.send_diary_reminders",
+    acks_late=True,
+    autoretry_for=EMAIL_RETRIED,
+    retry_backoff=5,
+    max_retries=3,
+)
+def send_diary_reminders() -> int:
+    """Send the participants' diary reminders due now (each once per day)."""
+    from diary.services.reminders import diary_reminders_send
+
+    return diary_reminders_send()

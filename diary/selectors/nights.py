@@ -159,3 +159,37 @@ def diary_compliance(participant: Participant) -> list[dict]:
         {"phase": phase, "week": week, "reported": n}
         for (phase, week), n in nights_reported_by_week(participant).items()
     ]
+
+
+def diary_completion_pooled(*, trial, on_date: date) -> dict | None:
+    """Nights reported against nights of follow-up so far (from consent to the day
+    before `on_date`, the withdrawal or the end of follow-up, whichever is first), for
+    the participants who keep the electronic diary, all arms together (blinded).
+    None when nobody keeps it."""
+    keepers = list(
+        Participant.objects.filter(trial=trial, nights__isnull=False)
+        .distinct()
+        .only("pk", "consented_on", "randomized_on", "withdrawn_on")
+    )
+    if not keepers:
+        return None
+    expected = reported = 0
+    ends = {}
+    for person in keepers:
+        end = on_date - timedelta(days=1)
+        if person.withdrawn_on is not None:
+            end = min(end, person.withdrawn_on)
+        if person.randomized_on is not None:
+            end = min(end, person.randomized_on + timedelta(days=7 * trial.intervention_weeks - 1))
+        ends[person.pk] = end
+        expected += max((end - person.consented_on).days + 1, 0)
+    for pid, night in Night.objects.filter(participant__in=keepers, reported=True).values_list(
+        "participant_id", "night"
+    ):
+        reported += night <= ends[pid]
+    return {
+        "participants": len(keepers),
+        "nights_expected": expected,
+        "nights_reported": reported,
+        "percent": round(100 * reported / expected, 1) if expected else None,
+    }

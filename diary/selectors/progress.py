@@ -31,6 +31,7 @@ from diary.models import (
     Trial,
 )
 from diary.selectors.calls import site_calls_due
+from diary.selectors.nights import diary_completion_pooled
 
 CALENDAR_WEEKS = 8  # calendar weeks of calls shown, the report's week last
 RECENT_DAYS = 7  # "this week": the seven days up to the report's date
@@ -156,6 +157,8 @@ class ProgressReport:
     completeness: list[Completeness]
     serious_recent: list[SeriousEvent] = field(default_factory=list)
     pending_messages: list[PendingMessages] = field(default_factory=list)
+    # The electronic diary's nights reported, all arms together (None without one).
+    diary_completion: dict | None = None
 
     @property
     def enrolment_total(self) -> Enrolment:
@@ -194,6 +197,7 @@ def progress_report(*, trial: Trial, on_date: date) -> ProgressReport:
         completeness=_completeness(trial, sites, on_date, expected, reached),
         serious_recent=_serious_recent(trial, on_date, since),
         pending_messages=_pending_messages(),
+        diary_completion=diary_completion_pooled(trial=trial, on_date=on_date),
     )
 
 

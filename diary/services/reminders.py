@@ -4,6 +4,7 @@ not in it yet. Each reminder is made (in the participant's language) when it is 
 and sent once per participant and day through the outbox. The schedule "Diary
 reminders" runs this every five minutes."""
 
+import logging
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,8 @@ from django.utils import timezone, translation
 
 from diary.models import DiaryLink, DiaryPreferences, Night, OutboxMessage, ReminderChannel
 from diary.sms import SmsMessage
+
+logger = logging.getLogger(__name__)
 
 # A reminder not sent within this time after it was due (a worker down) is skipped:
 # a reminder at the wrong hour helps nobody.
@@ -100,11 +103,16 @@ def diary_reminders_send(*, now: datetime | None = None) -> int:
         )
         if not address:
             continue
-        message = outbox_send(
-            key=f"diary-reminder:{participant.pk}:{day.isoformat()}",
-            kind=OutboxMessage.Kind.DIARY_REMINDER,
-            compose=lambda p=preferences, n=night: _compose(p, n),
-            subject=f"Diary reminder for {participant.participant_id}",
-        )
+        try:
+            message = outbox_send(
+                key=f"diary-reminder:{participant.pk}:{day.isoformat()}",
+                kind=OutboxMessage.Kind.DIARY_REMINDER,
+                compose=lambda p=preferences, n=night: _compose(p, n),
+                subject=f"Diary reminder for {participant.participant_id}",
+            )
+        except Exception:
+            # Not claimed (rolled back): the next run tries again, within SEND_WITHIN.
+            logger.exception("diary reminder of %s: not sent", participant.participant_id)
+            continue
         sent += message is not None
     return sent

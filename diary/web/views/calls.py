@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from diary.selectors.calls import calls_due, diary_week_for_call
+from diary.selectors.nights import diaries_silent
 from diary.services.calls import weekly_call_record
 from diary.web.access import data_entry_required
 from diary.web.errors import run_service
@@ -38,7 +39,12 @@ def call_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "diary/calls/queue.html",
-        {"queue": queue, "sections": sections, "trial": queue.trial},
+        {
+            "queue": queue,
+            "sections": sections,
+            "trial": queue.trial,
+            "silent": diaries_silent(user=request.user, on_date=queue.on_date),
+        },
     )
 
 
