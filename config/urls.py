@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from diary.web import views as diary_views
+from diary.web.language import language_choose
 
 urlpatterns = [
     path("", diary_views.home, name="home"),
@@ -13,6 +14,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/language/", language_choose, name="language"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("reports/", include("analysis.web.urls")),
