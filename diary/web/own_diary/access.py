@@ -1,7 +1,7 @@
 """Opening a page with a diary link: the token's link (404 when unknown, revoked, or
 the participant no longer keeps the diary), rate limits per link and per client
 address, the participant's language, and headers that keep the link out of
-referrers and caches."""
+other sites, caches and search engines."""
 
 from functools import wraps
 
@@ -15,8 +15,9 @@ from diary.services.rate_limits import RateLimited, diary_link_open
 
 
 def private(response: HttpResponse) -> HttpResponse:
-    """The link is the participant's key: no referrer, no cache, no indexing."""
-    response["Referrer-Policy"] = "no-referrer"
+    """The link is the participant's key: never sent to another site (the referrer
+    policy is same-origin everywhere), never cached, never indexed."""
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -38,7 +39,7 @@ def diary_page(view):
             return private(response)
         if link is None:
             raise Http404("No such diary.")
-        language = diary_preferences(link.participant).language
+        language = str(diary_preferences(link.participant).language)
         with translation.override(language):
             request.LANGUAGE_CODE = language
             response = view(request, link, token, *args, **kwargs)

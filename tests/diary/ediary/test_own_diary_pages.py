@@ -20,7 +20,7 @@ def test_the_home_page_offers_last_night_and_the_missed_nights(client, token):
     assert page.status_code == 200
     assert f"/diary/{token}/nights/{LAST}/" in body
     assert "7 nights are not filled in yet" in body
-    assert page["Referrer-Policy"] == "no-referrer" and page["Cache-Control"] == "no-store"
+    assert page["Referrer-Policy"] == "same-origin" and page["Cache-Control"] == "no-store"
 
 
 def test_a_night_with_two_cramps_is_asked_one_question_at_a_time(client, token, keeper):
