@@ -41,9 +41,9 @@ def diary_preferences_update(
     """Change a participant's diary preferences (recorded in their history). Email
     reminders need an email address, text messages the participant's phone number,
     and either a time outside the quiet hours."""
-    preferences, _ = DiaryPreferences.objects.select_for_update().get_or_create(
+    preferences = DiaryPreferences.objects.select_for_update().filter(
         participant=participant
-    )
+    ).first() or DiaryPreferences(participant=participant)
     if language is not UNSET:
         if language not in Language.values:
             raise InvalidValue("language: choose one of the listed languages.", field="language")
