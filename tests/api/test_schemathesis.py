@@ -181,3 +181,5 @@ def test_api_has_no_server_error_and_conforms_to_its_schema(server):
     assert "No issues found" in output or " passed" in output, output[-4000:]
     server_log = (tmp_path / "server.log").read_text()
     assert '" 500 ' not in server_log, server_log[-4000:]
+    # The diary API was reached under the live link, not only refused.
+    assert f'"GET /api/diary/{diary_token}/nights/ HTTP/1.1" 200' in server_log
