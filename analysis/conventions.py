@@ -160,3 +160,86 @@ def with_baseline(means: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
     """Participant means joined with their baseline (`<outcome>_baseline` columns);
     participants without a baseline are left out."""
     return means.join(baseline[list(OUTCOMES)].add_suffix("_baseline"), how="inner")
+
+
+def weeks_from_nights(
+    nights: pd.DataFrame,
+    cramp_events: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    screening_weeks: int,
+    intervention_weeks: int,
+) -> pd.DataFrame:
+    """The electronic diary's weeks whose seven nights are all reported, as diary rows
+    (reached, cramps, duration_min, severity) with the values derived from the nights:
+    cramps = the week's cramp events, duration and severity = their means.
+
+    A week's nights begin on its days: screening week w on consented_on + 7(w - 1),
+    intervention week w on randomized_on + 7(w - 1). Columns: those of the diary."""
+    columns = ["participant_id", "phase", "week", "reached", "cramps", "duration_min", "severity"]
+    reported = nights[nights["reported"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
+    if reported.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    starts = participants.set_index("participant_id")[["consented_on", "randomized_on"]]
+    frames = []
+    phases = (
+        ("screening", "consented_on", screening_weeks),
+        ("intervention", "randomized_on", intervention_weeks),
+    )
+    for phase, start_column, weeks in phases:
+        start = reported["participant_id"].map(starts[start_column])
+        day = (reported["night"] - start).dt.days
+        inside = day.notna() & (day >= 0) & (day < 7 * weeks)
+        rows = reported[inside.to_numpy()].assign(
+            phase=phase, week=(day[inside] // 7 + 1).astype("int64").to_numpy()
+        )
+        full = rows.groupby(["participant_id", "week"]).size()
+        full = full[full == 7].reset_index()[["participant_id", "week"]]
+        if full.empty:
+            continue
+        events = cramp_events.merge(
+            rows[["participant_id", "night", "week"]], on=["participant_id", "night"]
+        )
+        stats = events.groupby(["participant_id", "week"]).agg(
+            cramps=("duration_min", "size"),
+            duration_min=("duration_min", "mean"),
+            severity=("severity", "mean"),
+        )
+        week_rows = full.merge(stats.reset_index(), on=["participant_id", "week"], how="left")
+        week_rows["cramps"] = week_rows["cramps"].fillna(0).astype("float64")
+        frames.append(week_rows.assign(phase=phase, reached=True))
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def observed_diary(dataset) -> pd.DataFrame:
+    """The diary rows the analysis observes: every reached call (its values as
+    confirmed), and, for the electronic diary, each week without a reached call whose
+    seven nights are all reported (values derived from the nights)."""
+    diary = dataset.diary
+    derived = weeks_from_nights(
+        dataset.nights,
+        dataset.cramp_events,
+        dataset.participants,
+        screening_weeks=int(dataset.trial["screening_weeks"]),
+        intervention_weeks=int(dataset.trial["intervention_weeks"]),
+    )
+    if derived.empty:
+        return diary
+    reached = diary["reached"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    called = set(
+        zip(
+            diary["participant_id"][reached],
+            diary["phase"][reached],
+            diary["week"][reached],
+            strict=True,
+        )
+    )
+    keep = [
+        (p, ph, w) not in called
+        for p, ph, w in zip(
+            derived["participant_id"], derived["phase"], derived["week"], strict=True
+        )
+    ]
+    return pd.concat([diary, derived[keep]], ignore_index=True)

@@ -20,7 +20,7 @@ import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,16 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisError, PackageError
-from diary.package.schema import ADVERSE_EVENTS, DIARY, FILES, PARTICIPANTS, SCREENING, SITES
+from diary.package.schema import (
+    ADVERSE_EVENTS,
+    CRAMP_EVENTS,
+    DIARY,
+    FILES,
+    NIGHTS,
+    PARTICIPANTS,
+    SCREENING,
+    SITES,
+)
 
 # Column kinds: "str", "int" (never missing), "Int64" (nullable integer), "float",
 # "bool" (never missing), "boolean" (nullable), "date".
@@ -52,9 +61,12 @@ def _kind(column) -> str:
 
 def _declared(file: str, *, after: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
     """The columns of a package file, typed from their declarations (the records of
-    diary.declarations), with `after[name]` inserted after column `name`."""
+    diary.declarations), with `after[name]` inserted after column `name`. Extension
+    columns (written only for some trials) are not part of the analysis."""
     columns: dict[str, str] = {}
     for column in FILES[file].columns:
+        if column.name in FILES[file].extension_columns:
+            continue
         columns[column.name] = _kind(column)
         columns.update((after or {}).get(column.name, {}))
     return columns
@@ -68,6 +80,9 @@ COLUMNS: dict[str, dict[str, str]] = {
     "participants": _declared(PARTICIPANTS, after={"bottle_number": {"arm_code": "str"}}),
     "diary": _declared(DIARY),
     "adverse_events": _declared(ADVERSE_EVENTS),
+    # The electronic diary (empty for a trial without one).
+    "nights": _declared(NIGHTS),
+    "cramp_events": _declared(CRAMP_EVENTS),
 }
 TABLES = tuple(COLUMNS)
 # Each table's natural key, the order its rows are hashed and analysed in.
@@ -78,6 +93,8 @@ SORT_KEYS = {
     "participants": ["participant_id"],
     "diary": ["participant_id", "phase", "week"],
     "adverse_events": ["participant_id", "onset_on", "term"],
+    "nights": ["participant_id", "night"],
+    "cramp_events": ["participant_id", "night"],
 }
 TRIAL_KEYS = ("code", "title", "screening_weeks", "intervention_weeks")
 
@@ -93,6 +110,8 @@ class TrialDataset:
     participants: pd.DataFrame
     diary: pd.DataFrame
     adverse_events: pd.DataFrame
+    nights: pd.DataFrame = field(default_factory=lambda: coerce_frame("nights", None))
+    cramp_events: pd.DataFrame = field(default_factory=lambda: coerce_frame("cramp_events", None))
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)

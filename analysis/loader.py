@@ -31,14 +31,24 @@ from analysis.dataset import COLUMNS, TrialDataset
 from diary.models import (
     AdverseEvent,
     Arm,
+    CrampEvent,
     DiaryWeek,
+    Night,
     Participant,
     RandomizationList,
     ScreeningRecord,
     Site,
     Trial,
 )
-from diary.package.schema import ADVERSE_EVENTS, DIARY, FILES, PARTICIPANTS, SCREENING
+from diary.package.schema import (
+    ADVERSE_EVENTS,
+    CRAMP_EVENTS,
+    DIARY,
+    FILES,
+    NIGHTS,
+    PARTICIPANTS,
+    SCREENING,
+)
 from diary.selectors.allocation import participant_arm_codes
 from diary.selectors.package_export import PATHS
 
@@ -50,6 +60,8 @@ TABLE_OF = {
     PARTICIPANTS: "participants",
     DIARY: "diary",
     ADVERSE_EVENTS: "adverse_events",
+    NIGHTS: "nights",
+    CRAMP_EVENTS: "cramp_events",
 }
 
 
@@ -58,7 +70,7 @@ def declared_columns(file: str, *, skip=()) -> dict[str, str]:
     the analysis reads what the data package holds, typed as declared."""
     columns = {}
     for column in FILES[file].columns:
-        if column.name in skip:
+        if column.name in skip or column.name in FILES[file].extension_columns:
             continue
         columns[PATHS[file].get(column.name, column.name)] = COLUMNS[TABLE_OF[file]][column.name]
     return columns
@@ -102,6 +114,25 @@ def itt_dataset(*, trial: Trial) -> TrialDataset:
         participants=participants.drop(columns="pk"),
         diary=_diary(trial, participants),
         adverse_events=_adverse_events(trial, participants),
+        nights=_renamed(
+            _read(
+                Night.objects.filter(
+                    participant__trial=trial, participant__randomized_on__isnull=False
+                ).order_by("participant__participant_id", "night"),
+                declared_columns(NIGHTS),
+            ),
+            NIGHTS,
+        ),
+        cramp_events=_renamed(
+            _read(
+                CrampEvent.objects.filter(
+                    night__participant__trial=trial,
+                    night__participant__randomized_on__isnull=False,
+                ).order_by("night__participant__participant_id", "night__night", "position"),
+                declared_columns(CRAMP_EVENTS),
+            ),
+            CRAMP_EVENTS,
+        ),
     )
 
 

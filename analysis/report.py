@@ -40,6 +40,7 @@ from analysis.conventions import (
     completed,
     impute,
     imputed_counts,
+    observed_diary,
     observed_phase,
     participant_means,
     week_values,
@@ -95,7 +96,7 @@ def build_report(
     screening_weeks = int(dataset.trial["screening_weeks"])
     intervention_weeks = int(dataset.trial["intervention_weeks"])
 
-    values = week_values(dataset.diary)
+    values = week_values(observed_diary(dataset))
     screening = observed_phase(values, people, phase="screening", weeks=screening_weeks)
     observed = observed_phase(values, people, phase="intervention", weeks=intervention_weeks)
     base = baseline(screening)

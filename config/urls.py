@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from diary.web import views as diary_views
+from diary.web.language import language_choose
 
 urlpatterns = [
     path("", diary_views.home, name="home"),
@@ -17,9 +18,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/language/", language_choose, name="language"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("reports/", include("analysis.web.urls")),
     path("exports/", include("diary.web.export_urls")),
+    path("diary/", include("diary.web.own_diary.urls")),
     path("", include("diary.web.urls")),
 ]

@@ -209,3 +209,17 @@ def run_edit_checks() -> int:
     from diary.services.queries import edit_checks_run
 
     return edit_checks_run()["raised"]
+
+
+@shared_task(
+    name="diary.send_diary_reminders",
+    acks_late=True,
+    autoretry_for=EMAIL_RETRIED,
+    retry_backoff=5,
+    max_retries=3,
+)
+def send_diary_reminders() -> int:
+    """Send the participants' diary reminders due now (each once per day)."""
+    from diary.services.reminders import diary_reminders_send
+
+    return diary_reminders_send()

@@ -42,6 +42,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The language each member of staff chose (diary.models.StaffLanguage).
+    "diary.web.language.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -157,6 +159,10 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "en-gb"
+# English and Simplified Chinese (the reference trial's sites): each participant's
+# diary and messages in their language, each member of staff's pages in theirs.
+LANGUAGES = [("en-gb", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TRIAL_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -264,4 +270,29 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+}
+
+# The participants' electronic diary: the address links and reminders point to, text
+# messages (diary.sms), reminders and the diary link's rate limits.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SMS_BACKEND = env("SMS_BACKEND", default="diary.sms.backends.console.SmsBackend")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
+SMS_WEBHOOK_URL = env("SMS_WEBHOOK_URL", default="")
+SMS_WEBHOOK_TOKEN = env("SMS_WEBHOOK_TOKEN", default="")
+SMS_WEBHOOK_TIMEOUT = env.float("SMS_WEBHOOK_TIMEOUT", default=10.0)
+SMS_SENDER = env("SMS_SENDER", default="")
+# No reminder goes out between these local times (the participant's time zone).
+DIARY_QUIET_HOURS = env("DIARY_QUIET_HOURS", default="21:30-08:00")
+# Requests one diary link may make per hour, and requests with unknown links one client
+# address may make per hour, before they are answered 429.
+DIARY_LINK_RATE_PER_HOUR = env.int("DIARY_LINK_RATE_PER_HOUR", default=300)
+DIARY_LINK_MISSES_PER_HOUR = env.int("DIARY_LINK_MISSES_PER_HOUR", default=20)
+# Rate-limit counters: in Redis when there is one (shared by every web worker).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
 }

@@ -21,3 +21,10 @@ AXES_ENABLED = False
 
 # Whitenoise warns on every request when the static folder is missing.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+SMS_BACKEND = "diary.sms.backends.locmem.SmsBackend"
+# Rate-limit counters per test process, never shared with another run's Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
+}

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from diary.api import datamgmt, exports, views
+from diary.api import datamgmt, exports, own_diary, views
 
 app_name = "api"
 
@@ -23,5 +23,6 @@ urlpatterns = [
     path("calls-due/", views.CallsDueView.as_view(), name="calls-due"),
     path("query-counts/", datamgmt.QueryCountsView.as_view(), name="query-counts"),
     path("sdv-progress/", datamgmt.SdvProgressView.as_view(), name="sdv-progress"),
+    path("diary/<str:token>/nights/", own_diary.NightsView.as_view(), name="own-diary-nights"),
     *router.urls,
 ]

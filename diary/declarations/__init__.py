@@ -11,10 +11,20 @@ from diary.declarations.base import (
     Value,
     control_characters,
 )
-from diary.declarations.choices import Grade, Phase, Relatedness, ScreeningOutcome, Sex
+from diary.declarations.choices import (
+    Grade,
+    NightSource,
+    Phase,
+    Relatedness,
+    ScreeningOutcome,
+    Sex,
+    WeekSource,
+)
 from diary.declarations.records import (
     ADVERSE_EVENT,
+    CRAMP_EVENT,
     DIARY_WEEK,
+    NIGHT,
     PARTICIPANT,
     PROTOCOL_WEEK,
     SCREENING,
@@ -23,10 +33,13 @@ from diary.declarations.records import (
 
 __all__ = [
     "ADVERSE_EVENT",
+    "CRAMP_EVENT",
     "DIARY_WEEK",
     "EARLIEST_DATE",
     "IDENTIFIER",
     "LATEST_DATE",
+    "NIGHT",
+    "NightSource",
     "PARTICIPANT",
     "PROTOCOL_WEEK",
     "SCREENING",
@@ -41,5 +54,6 @@ __all__ = [
     "ScreeningOutcome",
     "Sex",
     "Value",
+    "WeekSource",
     "control_characters",
 ]

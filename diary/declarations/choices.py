@@ -32,3 +32,14 @@ class Relatedness(models.TextChoices):
     POSSIBLE = "possible", "Possible"
     PROBABLE = "probable", "Probable"
     DEFINITE = "definite", "Definite"
+
+
+class NightSource(models.TextChoices):
+    PARTICIPANT = "participant", "Participant (electronic diary)"
+    STAFF = "staff", "Staff, as the participant told them"
+
+
+class WeekSource(models.TextChoices):
+    PHONE = "phone", "Told at the call (paper diary)"
+    DIARY = "diary", "Electronic diary, confirmed at the call"
+    CORRECTED = "corrected", "Electronic diary, corrected at the call"

@@ -11,8 +11,10 @@ columns, the codebook and the loader follow from here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from diary.declarations.base import (
     IDENTIFIER,
@@ -25,7 +27,15 @@ from diary.declarations.base import (
     Rule,
     Value,
 )
-from diary.declarations.choices import Grade, Phase, Relatedness, ScreeningOutcome, Sex
+from diary.declarations.choices import (
+    Grade,
+    NightSource,
+    Phase,
+    Relatedness,
+    ScreeningOutcome,
+    Sex,
+    WeekSource,
+)
 from diary.declarations.predicates import (
     EMPTY,
     Absent,
@@ -485,6 +495,14 @@ DIARY_WEEK = Record(
             maximum=7,
             help="0 to 7.",
         ),
+        Value(
+            "source",
+            "Source of the week's values",
+            "enum",
+            choices=WeekSource,
+            bookkeeping=True,
+            help="Told at the call, or the electronic diary's nights confirmed or corrected.",
+        ),
     ),
     rules=(
         *(
@@ -531,6 +549,13 @@ DIARY_WEEK = Record(
             )
         ),
         Rule(
+            "source_only_if_reached",
+            implies(~Is("reached", True), Absent("source", text=True)),
+            "source",
+            "Leave this empty: the participant was not reached.",
+            "must be empty when reached is 0",
+        ),
+        Rule(
             "call_date_when_called",
             implies(Present("reached"), Present("call_date")),
             "call_date",
@@ -543,6 +568,184 @@ DIARY_WEEK = Record(
 )
 
 WEEK_VALUES = ("cramps", "duration_min", "severity", "capsules_missed")
+
+
+# -- the electronic diary: a night and each of its cramps -------------------------------------
+
+NIGHT_CRAMPS_MAX = 20
+
+
+NIGHTS_PER_WEEK = 7
+
+
+def week_nights(*, start, week: int) -> list:
+    """The seven nights of a protocol week: they begin on the days of the week."""
+    first = week_start(start=start, week=week)
+    return [first + timedelta(days=i) for i in range(NIGHTS_PER_WEEK)]
+
+
+@dataclass(frozen=True)
+class DerivedWeek:
+    """A week's values derived from its nights (the data-package contract): cramps =
+    the cramps of the week's nights, duration and severity = their means (exact; the
+    diary week stores them to its 2 decimal places). `complete` when all seven nights
+    are reported: without a reached call such a week is observed with these values."""
+
+    nights: tuple
+    reported: int
+    cramps: int
+    duration_min: Decimal | None
+    severity: Decimal | None
+
+    @property
+    def complete(self) -> bool:
+        return self.reported == NIGHTS_PER_WEEK
+
+    def stored(self) -> dict:
+        """The values as the diary week stores them (means to 2 decimal places)."""
+        step = Decimal("0.01")
+        return {
+            "cramps": self.cramps,
+            "duration_min": None
+            if self.duration_min is None
+            else self.duration_min.quantize(step, ROUND_HALF_UP),
+            "severity": None
+            if self.severity is None
+            else self.severity.quantize(step, ROUND_HALF_UP),
+        }
+
+
+def derive_week(*, start, week: int, nights: Mapping) -> DerivedWeek:
+    """The week's values from `nights`: {night date: [(duration_min, severity), ...]}
+    for each reported night (an empty list is a night without cramps); nights not
+    reported are absent (or None). Nights outside the week are ignored."""
+    days = week_nights(start=start, week=week)
+    events = []
+    reported = 0
+    for day in days:
+        cramps = nights.get(day)
+        if cramps is None:
+            continue
+        reported += 1
+        events += [(Decimal(str(d)), Decimal(str(s))) for d, s in cramps]
+    n = len(events)
+    return DerivedWeek(
+        nights=tuple(days),
+        reported=reported,
+        cramps=n,
+        duration_min=sum(d for d, _ in events) / n if n else None,
+        severity=sum(s for _, s in events) / n if n else None,
+    )
+
+
+def follow_up_end(*, randomized_on, intervention_weeks: int):
+    """The last night of follow-up: the eve of the day after the last intervention week."""
+    return randomized_on + timedelta(days=7 * intervention_weeks - 1)
+
+
+def _night_across(values, context: Context):
+    """A night is within the participant's follow-up: not before consent, not after the
+    withdrawal, not after the last intervention week. Context: consented_on,
+    withdrawn_on, follow_up_end (None before randomization)."""
+    night = values.get("night")
+    if night in EMPTY:
+        return
+    consented = context.values.get("consented_on")
+    if consented not in EMPTY and night < consented:
+        yield (
+            "night",
+            f"This night is before the participant's consent ({consented}).",
+            f"night {night} is before consent on {consented}",
+        )
+    withdrawn = context.values.get("withdrawn_on")
+    if withdrawn not in EMPTY and night > withdrawn:
+        yield (
+            "night",
+            f"The participant withdrew on {withdrawn}; no later night can be recorded.",
+            f"night {night} is after the withdrawal on {withdrawn}",
+        )
+    end = context.values.get("follow_up_end")
+    if end not in EMPTY and night > end:
+        yield (
+            "night",
+            f"Follow-up ended on {end}; no later night can be recorded.",
+            f"night {night} is after the end of follow-up on {end}",
+        )
+
+
+NIGHT = Record(
+    "night",
+    "Diary night",
+    (
+        event_date(
+            "night",
+            "Night (the date it began)",
+            required=True,
+            help="The date of the evening the night began.",
+        ),
+        Value("reported", "Night reported in the diary", "bool", required=True),
+        Value(
+            "cramps",
+            "Number of cramps in the night",
+            "int",
+            unit="cramps",
+            minimum=0,
+            maximum=NIGHT_CRAMPS_MAX,
+            help="0 if none.",
+        ),
+        Value("source", "Who entered the night", "enum", choices=NightSource, required=True),
+    ),
+    rules=(
+        Rule(
+            "cramps_when_reported",
+            implies(Is("reported", True), Present("cramps")),
+            "cramps",
+            "Enter the number of cramps (0 if none).",
+            "missing value (reported is 1)",
+        ),
+        Rule(
+            "cramps_only_if_reported",
+            implies(~Is("reported", True), Absent("cramps")),
+            "cramps",
+            "Leave this empty: the night was not reported.",
+            "must be empty when reported is 0",
+        ),
+    ),
+    across=(_night_across,),
+)
+
+CRAMP_EVENT = Record(
+    "cramp",
+    "Cramp in the diary",
+    (
+        Value(
+            "duration_min",
+            "Duration of the cramp",
+            "decimal",
+            unit="minutes",
+            required=True,
+            minimum=Decimal("0"),
+            above=True,
+            maximum=Decimal("600"),
+            digits=6,
+            places=2,
+            help="In minutes.",
+        ),
+        Value(
+            "severity",
+            "Severity of the cramp",
+            "decimal",
+            unit="score 1-10",
+            required=True,
+            minimum=Decimal("1"),
+            maximum=Decimal("10"),
+            digits=4,
+            places=2,
+            help="1-3 mild (does not disturb sleep), 4-6 moderate (disturbs sleep, "
+            "tolerable), 7-10 severe (intolerable).",
+        ),
+    ),
+)
 
 
 # -- the adverse event ----------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from .datamgmt import (
     Signature,
     TrialLockWaiver,
 )
+from .diary_links import DiaryLink, DiaryPreferences, Language, ReminderChannel, StaffLanguage
 from .exports import ExportDownload, ExportFile, ExportRun
+from .nights import CrampEvent, Night
 from .notifications import OutboxMessage
 from .participants import Participant
 from .schedules import ScheduleRunRequest
@@ -24,9 +26,12 @@ __all__ = [
     "AdverseEvent",
     "Allocation",
     "Arm",
+    "CrampEvent",
     "ArmRole",
     "Casebook",
     "CasebookEvent",
+    "DiaryLink",
+    "DiaryPreferences",
     "DiaryWeek",
     "EligibilityCriterion",
     "EmergencyUnblinding",
@@ -34,7 +39,9 @@ __all__ = [
     "ExportFile",
     "ExportRun",
     "Grade",
+    "Language",
     "ListEntry",
+    "Night",
     "OutboxMessage",
     "Participant",
     "Phase",
@@ -43,6 +50,7 @@ __all__ = [
     "QueryStep",
     "RandomizationList",
     "Relatedness",
+    "ReminderChannel",
     "ScheduleRunRequest",
     "ScreeningOutcome",
     "ScreeningRecord",
@@ -52,6 +60,7 @@ __all__ = [
     "Site",
     "SiteAssignment",
     "StaffAccessChange",
+    "StaffLanguage",
     "Trial",
     "TrialEvent",
     "TrialLockWaiver",

@@ -28,6 +28,7 @@ class DiaryWeek(models.Model):
     duration_min = DIARY_WEEK["duration_min"].model_field()
     severity = DIARY_WEEK["severity"].model_field()
     capsules_missed = DIARY_WEEK["capsules_missed"].model_field()
+    source = DIARY_WEEK["source"].model_field()
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Counts the record's changes (stale forms)."
     )

@@ -12,6 +12,8 @@ class OutboxMessage(models.Model):
         EMERGENCY_UNBLINDING = "unblinding", "Emergency unblinding notice"
         CALL_DIGEST = "call_digest", "Overdue-call digest"
         PROGRESS_REPORT = "progress", "Progress report"
+        DIARY_LINK = "diary_link", "Diary link sent to a participant"
+        DIARY_REMINDER = "reminder", "Diary reminder to a participant"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field, replace
 
 from diary.declarations import (
     ADVERSE_EVENT,
+    CRAMP_EVENT,
     DIARY_WEEK,
+    NIGHT,
     PARTICIPANT,
     PROTOCOL_WEEK,
     SITE,
@@ -29,6 +31,8 @@ PARTICIPANTS = "participants.csv"
 ALLOCATION = "allocation.csv"
 DIARY = "diary.csv"
 ADVERSE_EVENTS = "adverse_events.csv"
+NIGHTS = "nights.csv"
+CRAMP_EVENTS = "cramp_events.csv"
 
 # A column is a declared value, named as the file names it.
 Column = Value
@@ -136,8 +140,34 @@ FILES: dict[str, FileSpec] = {
             DIARY_WEEK["duration_min"],
             DIARY_WEEK["severity"],
             DIARY_WEEK["capsules_missed"],
+            # Where a reached week's values come from (phone, diary, corrected): written
+            # only for a trial whose weeks are not all told by phone.
+            DIARY_WEEK["source"],
         ),
         record=DIARY_WEEK,
+        optional_columns=frozenset({"source"}),
+        extension_columns=frozenset({"source"}),
+    ),
+    NIGHTS: FileSpec(
+        NIGHTS,
+        (
+            PARTICIPANT_ID,
+            NIGHT["night"],
+            NIGHT["reported"],
+            NIGHT["cramps"],
+            NIGHT["source"],
+        ),
+        record=NIGHT,
+    ),
+    CRAMP_EVENTS: FileSpec(
+        CRAMP_EVENTS,
+        (
+            PARTICIPANT_ID,
+            column(NIGHT["night"], label="Night of the cramp (the date it began)"),
+            CRAMP_EVENT["duration_min"],
+            CRAMP_EVENT["severity"],
+        ),
+        record=CRAMP_EVENT,
     ),
     ADVERSE_EVENTS: FileSpec(
         ADVERSE_EVENTS,
@@ -147,8 +177,19 @@ FILES: dict[str, FileSpec] = {
 }
 
 # The order files are checked, written and imported in (references point backwards).
-CSV_FILES = (SITES, SCREENING, PARTICIPANTS, ALLOCATION, DIARY, ADVERSE_EVENTS)
+CSV_FILES = (
+    SITES,
+    SCREENING,
+    PARTICIPANTS,
+    ALLOCATION,
+    DIARY,
+    NIGHTS,
+    CRAMP_EVENTS,
+    ADVERSE_EVENTS,
+)
 REQUIRED_FILES = (SITES, SCREENING, PARTICIPANTS, DIARY, ADVERSE_EVENTS)
+# The electronic diary: optional on import, always written on export.
+OPTIONAL_FILES = (NIGHTS, CRAMP_EVENTS)
 
 # trial.json: the contract's keys, then optional protocol settings the app keeps.
 TRIAL_KEYS = ("code", "title", "arms", "screening_weeks", "intervention_weeks")

@@ -26,6 +26,7 @@ from diary.package.diary_rules import (
     participant_ref,
     screening_deviations,
 )
+from diary.package.night_rules import cramp_events_check, nights_check
 from diary.package.problems import PackageRefused, ProblemLog
 from diary.package.protocol import (
     Protocol,
@@ -38,8 +39,11 @@ from diary.package.rows import INVALID, columns_check, known, rules_check, typed
 from diary.package.schema import (
     ADVERSE_EVENTS,
     ALLOCATION,
+    CRAMP_EVENTS,
     DIARY,
     FILES,
+    NIGHTS,
+    OPTIONAL_FILES,
     PARTICIPANTS,
     REQUIRED_FILES,
     SCREENING,
@@ -62,6 +66,9 @@ class Checked:
     diary: Table
     diary_rows: int
     warnings: ProblemLog = field(default_factory=ProblemLog)
+    # The electronic diary (optional files): None when the package has none.
+    nights: Table | None = None
+    cramp_events: Table | None = None
 
 
 def trial_holds_data(trial: Trial) -> bool:
@@ -114,6 +121,7 @@ class _PackageChecker:
         allocation = self._allocation(tables.get(ALLOCATION))
         participants = self._participants(tables.get(PARTICIPANTS))
         diary_rows = self._diary(tables.get(DIARY))
+        self._nights(tables.get(NIGHTS), tables.get(CRAMP_EVENTS))
         adverse_events = self._adverse_events(tables.get(ADVERSE_EVENTS))
         self._deviations()
         if self.problems:
@@ -129,6 +137,8 @@ class _PackageChecker:
             diary=tables[DIARY],
             diary_rows=diary_rows,
             warnings=self.warnings,
+            nights=tables.get(NIGHTS),
+            cramp_events=tables.get(CRAMP_EVENTS),
         )
 
     def _refuse(self):
@@ -158,7 +168,7 @@ class _PackageChecker:
 
     def _tables(self) -> dict[str, Table]:
         tables = {}
-        for name in (*REQUIRED_FILES, ALLOCATION):
+        for name in (*REQUIRED_FILES, ALLOCATION, *OPTIONAL_FILES):
             table = self.package.tables.get(name)
             if table is None:
                 if name in REQUIRED_FILES and not any(p.file == name for p in self.problems.items):
@@ -366,6 +376,21 @@ class _PackageChecker:
             problems=self.problems,
             warnings=self.warnings,
         )
+
+    def _nights(self, nights: Table | None, cramp_events: Table | None) -> None:
+        if nights is None:
+            if cramp_events is not None and CRAMP_EVENTS in self.package.tables:
+                self.problems.add(
+                    CRAMP_EVENTS, None, None, f"the file needs {NIGHTS} (the nights it refers to)"
+                )
+            return
+        found = nights_check(
+            nights,
+            protocol=self.protocol,
+            participants=self.participants,
+            problems=self.problems,
+        )
+        cramp_events_check(cramp_events, nights=found, problems=self.problems)
 
     def _adverse_events(self, table: Table | None) -> list[dict]:
         if table is None:

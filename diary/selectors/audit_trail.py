@@ -14,7 +14,10 @@ from django.contrib.auth import get_user_model
 
 from diary.models import (
     AdverseEvent,
+    CrampEvent,
+    DiaryPreferences,
     DiaryWeek,
+    Night,
     Participant,
     RandomizationList,
     ScreeningRecord,
@@ -30,6 +33,9 @@ AUDITED_MODELS = (
     RandomizationList,
     DiaryWeek,
     AdverseEvent,
+    Night,
+    CrampEvent,
+    DiaryPreferences,
 )
 AUDIT_COLUMNS = (
     "model",

@@ -11,7 +11,9 @@ import pandas as pd
 from diary.models import (
     AdverseEvent,
     ArmRole,
+    CrampEvent,
     DiaryWeek,
+    Night,
     Participant,
     ScreeningRecord,
     Trial,
@@ -19,8 +21,10 @@ from diary.models import (
 from diary.package.schema import (
     ADVERSE_EVENTS,
     ALLOCATION,
+    CRAMP_EVENTS,
     DIARY,
     FILES,
+    NIGHTS,
     PARTICIPANTS,
     SCREENING,
     SITES,
@@ -69,6 +73,8 @@ def package_tables(*, trial: Trial, unblinded: bool) -> dict[str, pd.DataFrame]:
         SCREENING: _screening(trial),
         PARTICIPANTS: _participants(trial),
         DIARY: _diary(trial),
+        NIGHTS: _nights(trial),
+        CRAMP_EVENTS: _cramp_events(trial),
         ADVERSE_EVENTS: _adverse_events(trial),
     }
     if unblinded:
@@ -103,6 +109,11 @@ PATHS = {
         "week": "protocol_week__week",
     },
     ADVERSE_EVENTS: {"participant_id": "participant__participant_id"},
+    NIGHTS: {"participant_id": "participant__participant_id"},
+    CRAMP_EVENTS: {
+        "participant_id": "night__participant__participant_id",
+        "night": "night__night",
+    },
 }
 
 
@@ -168,7 +179,25 @@ def _diary(trial: Trial) -> pd.DataFrame:
     )
     rows = [_floats(row, decimals) for row in weeks.iterator(chunk_size=10000)]
     rows.sort(key=lambda r: (r[0], PHASE_ORDER[r[1]], r[2]))
-    return _frame(DIARY, rows)
+    frame = _frame(DIARY, rows)
+    # Where the values came from is written only when some week was not told by phone.
+    if frame["source"].isin(["diary", "corrected"]).any():
+        return frame
+    return frame.drop(columns=["source"])
+
+
+def _nights(trial: Trial) -> pd.DataFrame:
+    """The electronic diary's nights of the randomized participants."""
+    rows, _ = _values(NIGHTS, Night.objects.filter(participant__in=_randomized(trial)).order_by())
+    return _frame(NIGHTS, sorted(rows, key=lambda r: (r[0], r[1])))
+
+
+def _cramp_events(trial: Trial) -> pd.DataFrame:
+    """Each cramp of those nights, in the order entered within its night."""
+    events = CrampEvent.objects.filter(night__participant__in=_randomized(trial)).order_by()
+    paths = [PATHS[CRAMP_EVENTS].get(c.name, c.name) for c in FILES[CRAMP_EVENTS].columns]
+    rows = sorted(events.values_list(*paths, "position"), key=lambda r: (r[0], r[1], r[4]))
+    return _frame(CRAMP_EVENTS, [(p, n, float(d), float(s)) for p, n, d, s, _ in rows])
 
 
 def _adverse_events(trial: Trial) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from diary.models import (
     Trial,
 )
 from diary.selectors.calls import site_calls_due
+from diary.selectors.nights import diary_completion_pooled
 
 CALENDAR_WEEKS = 8  # calendar weeks of calls shown, the report's week last
 RECENT_DAYS = 7  # "this week": the seven days up to the report's date
@@ -158,6 +159,8 @@ class ProgressReport:
     pending_messages: list[PendingMessages] = field(default_factory=list)
     # Queries by site and state, counted as everywhere (diary.selectors.datamgmt).
     queries: object = None
+    # The electronic diary's nights reported, all arms together (None without one).
+    diary_completion: dict | None = None
 
     @property
     def enrolment_total(self) -> Enrolment:
@@ -197,6 +200,7 @@ def progress_report(*, trial: Trial, on_date: date) -> ProgressReport:
         serious_recent=_serious_recent(trial, on_date, since),
         pending_messages=_pending_messages(),
         queries=_queries(trial, sites),
+        diary_completion=diary_completion_pooled(trial=trial, on_date=on_date),
     )
 
 

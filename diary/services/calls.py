@@ -7,9 +7,9 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from diary.declarations import DIARY_WEEK, Context
+from diary.declarations import DIARY_WEEK, Context, WeekSource
 from diary.declarations.records import WEEK_VALUES, week_start
-from diary.errors import InvalidValue, RuleConflict
+from diary.errors import InvalidValue, ReasonRequired, RuleConflict
 from diary.models import DiaryWeek, Participant, Phase, ProtocolWeek
 from diary.services.audit import apply_changes, ensure_current, ensure_trial_open, record_check
 
@@ -103,6 +103,7 @@ def weekly_call_record(
     reason: str = "",
     expected_version: int | None = None,
     out_of_window: bool = False,
+    source: str = WeekSource.PHONE,
 ) -> DiaryWeek:
     """Record a call. Not reached: one more attempt, the week stays open. Reached:
     the week's values are stored; a call date outside the week's window is taken only
@@ -110,7 +111,12 @@ def weekly_call_record(
     shown in the timeline and the deviations list. Correcting a reached week (its
     values or its call date) needs a reason. `expected_version` is the version the
     caller's form or representation showed: a change made from an older one is refused
-    (StaleRecord)."""
+    (StaleRecord).
+
+    `source` says where a reached week's values come from: told at the call (`phone`,
+    a paper diary), the electronic diary's nights confirmed as they are (`diary`: the
+    values derived from the week's nights, which the given values, if any, must
+    match) or corrected at the call (`corrected`, with a reason)."""
     diary_week = (
         # Lock only this week's row: the trial row is shared by every call.
         DiaryWeek.objects.select_for_update(of=("self",))
@@ -130,6 +136,7 @@ def weekly_call_record(
             )
         values = {"reached": False, "call_date": call_date or timezone.localdate()}
         values.update(dict.fromkeys(WEEK_VALUES))
+        values["source"] = ""
     else:
         values = _typed(
             {
@@ -142,13 +149,52 @@ def weekly_call_record(
             }
         )
         values["call_date"] = values["call_date"] or timezone.localdate()
+        values["source"] = _week_source(diary_week, values, source, reason)
     context = week_context(diary_week, out_of_window_confirmed=out_of_window)
     record_check(DIARY_WEEK, values, context=context)
     changes = dict(values)
-    bookkeeping = ATTEMPT_FIELDS
+    bookkeeping = (*ATTEMPT_FIELDS, "source")
     if correcting:
-        bookkeeping = ("reached", "attempts")  # a reached call's date is a recorded value
+        # a reached call's date is a recorded value
+        bookkeeping = ("reached", "attempts", "source")
     else:
         changes["attempts"] = diary_week.attempts + 1
     apply_changes(diary_week, changes, by_user=by_user, reason=reason, bookkeeping=bookkeeping)
     return diary_week
+
+
+DERIVED = ("cramps", "duration_min", "severity")
+
+
+def _week_source(diary_week: DiaryWeek, values: dict, source: str, reason: str) -> str:
+    """The source of a reached week's values; with `diary`, the derived values fill
+    what was not given and must equal what was."""
+    if source not in WeekSource.values:
+        raise InvalidValue("source: not one of " + ", ".join(WeekSource.values), field="source")
+    if source == WeekSource.PHONE:
+        return source
+    from diary.selectors.nights import week_diary
+
+    diary = week_diary(diary_week=diary_week)
+    if diary is None or not diary.any_entry:
+        raise RuleConflict(
+            "The participant's electronic diary holds no night of this week.", field="source"
+        )
+    if source == WeekSource.CORRECTED:
+        if not (reason or "").strip():
+            raise ReasonRequired(
+                "A reason is required to correct the values of the participant's diary.",
+                field="reason",
+            )
+        return source
+    derived = diary.derived.stored()
+    for name in DERIVED:
+        if values[name] is None:
+            values[name] = derived[name]
+        elif values[name] != derived[name]:
+            raise RuleConflict(
+                f"{name}: the diary gives {derived[name]}, not {values[name]}; confirm the "
+                "diary's values or correct them with a reason.",
+                field=name,
+            )
+    return source

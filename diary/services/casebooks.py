@@ -85,7 +85,8 @@ def record_change_begin(instance, changed: list[str]) -> Change | None:
     if kind is None:
         return None
     new = instance.pk is None
-    fields = [name for name in changed if name in kind.value_names]
+    # A new record's values are all "added": nothing of it changed.
+    fields = [] if new else [name for name in changed if name in kind.value_names]
     if not new and not fields:
         return None
     participant_id = kind.participant_of(instance)

@@ -14,8 +14,10 @@ from diary.crypto import seal_arm
 from diary.models import (
     AdverseEvent,
     Allocation,
+    CrampEvent,
     DiaryWeek,
     ListEntry,
+    Night,
     Participant,
     ProtocolWeek,
     RandomizationList,
@@ -31,8 +33,10 @@ from diary.package.rows import typed_rows
 from diary.package.schema import (
     ADVERSE_EVENTS,
     ALLOCATION,
+    CRAMP_EVENTS,
     DIARY,
     FILES,
+    NIGHTS,
     PARTICIPANTS,
     SCREENING,
     SITES,
@@ -108,6 +112,8 @@ class _PackageWriter:
         sha256, rows[ALLOCATION] = self._randomization_list()
         rows[DIARY] = self._diary()
         scheduled = self._schedule_remaining_weeks()
+        if self.checked.nights is not None:
+            rows[NIGHTS], rows[CRAMP_EVENTS] = self._nights()
         rows[ADVERSE_EVENTS] = self._adverse_events()
         self._history()
         warnings: ProblemLog = self.checked.warnings
@@ -264,6 +270,7 @@ class _PackageWriter:
                 duration_min=row["duration_min"],
                 severity=row["severity"],
                 capsules_missed=row["capsules_missed"],
+                source=row["source"] or ("phone" if row["reached"] else ""),
             )
 
     def _diary(self) -> int:
@@ -299,6 +306,50 @@ class _PackageWriter:
             count += len(batch)
         return count
 
+    def _nights(self) -> tuple[int, int]:
+        """The electronic diary's nights, then their cramps (numbered in file order)."""
+        nights = (
+            Night(
+                participant_id=self.people[row["participant_id"]][0],
+                night=row["night"],
+                reported=row["reported"],
+                cramps=row["cramps"],
+                source=row["source"],
+            )
+            for _, row in typed_rows(self.checked.nights, FILES[NIGHTS], ProblemLog())
+        )
+        count = 0
+        for batch in _batches(nights, BATCH):
+            Night.objects.bulk_create(batch, batch_size=BATCH)
+            count += len(batch)
+        if self.checked.cramp_events is None:
+            return count, 0
+        night_pk = {
+            (participant_pk, night): pk
+            for pk, participant_pk, night in Night.objects.filter(
+                participant__trial=self.trial
+            ).values_list("pk", "participant_id", "night")
+        }
+        positions: dict[int, int] = {}
+
+        def events() -> Iterator[CrampEvent]:
+            table = self.checked.cramp_events
+            for _, row in typed_rows(table, FILES[CRAMP_EVENTS], ProblemLog()):
+                pk = night_pk[(self.people[row["participant_id"]][0], row["night"])]
+                positions[pk] = positions.get(pk, 0) + 1
+                yield CrampEvent(
+                    night_id=pk,
+                    position=positions[pk],
+                    duration_min=row["duration_min"],
+                    severity=row["severity"],
+                )
+
+        cramps = 0
+        for batch in _batches(events(), BATCH):
+            CrampEvent.objects.bulk_create(batch, batch_size=BATCH)
+            cramps += len(batch)
+        return count, cramps
+
     def _adverse_events(self) -> int:
         events = [
             AdverseEvent(
@@ -322,3 +373,7 @@ class _PackageWriter:
         history_bulk_create(Participant.objects.filter(trial=self.trial), **stamp)
         history_bulk_create(DiaryWeek.objects.filter(participant__trial=self.trial), **stamp)
         history_bulk_create(AdverseEvent.objects.filter(participant__trial=self.trial), **stamp)
+        history_bulk_create(Night.objects.filter(participant__trial=self.trial), **stamp)
+        history_bulk_create(
+            CrampEvent.objects.filter(night__participant__trial=self.trial), **stamp
+        )

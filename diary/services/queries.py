@@ -274,11 +274,43 @@ def _correct_adverse_event(instance, name, value, *, by_user, reason):
     adverse_event_update(event=instance, changes={name: value}, by_user=by_user, reason=reason)
 
 
+def _correct_cramp(instance, name, value, *, by_user, reason):
+    from diary.declarations import NightSource
+    from diary.services.nights import night_record
+
+    night = instance.night
+    cramps = [
+        {"duration_min": c.duration_min, "severity": c.severity}
+        for c in night.cramp_events.order_by("position")
+    ]
+    cramps[instance.position - 1][name] = value
+    night_record(
+        participant=night.participant,
+        night=night.night,
+        cramps=cramps,
+        source=NightSource.STAFF,
+        by_user=by_user,
+        reason=reason,
+        expected_version=night.version,
+    )
+
+
+def _correct_night(instance, name, value, *, by_user, reason):
+    # A night's count is its cramps: each is added or corrected on the night's page.
+    raise RuleConflict(
+        "A night is corrected on the participant's diary page (its cramps one by one); "
+        "correct it there, then answer.",
+        field=name,
+    )
+
+
 CORRECTIONS: dict[str, Correction] = {
     "diary": _correct_diary_week,
     "participant": _correct_participant,
     "screening": _correct_screening,
     "ae": _correct_adverse_event,
+    "night": _correct_night,
+    "cramp": _correct_cramp,
 }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,7 +44,7 @@ from diary.randomization.design import ListRow
 from diary.randomization.listfile import canonical_csv
 from diary.selectors.trial import trial_or_none
 from diary.services.adverse_events import adverse_event_record
-from diary.services.calls import weekly_call_record
+from diary.services.calls import week_start, weekly_call_record
 from diary.services.package_import import package_import
 from diary.services.participants import participant_update, participant_withdraw
 from diary.services.randomization import participant_randomize
@@ -89,23 +89,28 @@ def plan_run(
     by_user=None,
     statistician=None,
     progress: Progress | None = None,
+    electronic_diary: bool = False,
 ) -> RunResult:
     """Enter the whole plan through the services, in one transaction.
 
     `by_user` is the account the data entry is recorded under (a coordinator, who
     works at every site; None for the system), `statistician` the unblinded
     statistician who imports the list (None for the system). `progress(k)` is
-    called as k more steps are done (see `plan_steps`).
+    called as k more steps are done (see `plan_steps`). With `electronic_diary` the
+    participants keep the electronic diary: before each call they have entered the
+    week's nights (diary.simulation.nights), and a reached call confirms the week's
+    values derived from them, which are the plan's.
     """
     step = progress or (lambda k: None)
+    diary = _ElectronicDiary(plan) if electronic_diary else None
     with transaction.atomic():
         trial = _empty_trial(plan)
         randomization_list = _list_import(trial, plan, statistician)
         participants = _screening_log(trial, plan, by_user, step)
         _baseline(plan, participants, by_user, step)
-        calls = _calls(trial, plan, Phase.SCREENING, by_user, step)
+        calls = _calls(trial, plan, Phase.SCREENING, by_user, step, diary)
         _randomize(plan, participants, by_user, step)
-        calls += _calls(trial, plan, Phase.INTERVENTION, by_user, step)
+        calls += _calls(trial, plan, Phase.INTERVENTION, by_user, step, diary)
         withdrawals = _withdrawals(plan, participants, by_user, step)
         events = _adverse_events(plan, participants, by_user, step)
     return RunResult(
@@ -118,6 +123,7 @@ def plan_run(
             "withdrawals": withdrawals,
             "adverse events": events,
             "bottles on the list": randomization_list.entries.count(),
+            **({"diary nights": diary.nights, "diary cramps": diary.cramps} if diary else {}),
         },
         list_sha256=randomization_list.sha256,
     )
@@ -308,7 +314,61 @@ def _randomize(plan: TrialPlan, participants: dict, by_user, step) -> None:
 # -- calls, withdrawals, adverse events ----------------------------------------------------
 
 
-def _calls(trial: Trial, plan: TrialPlan, phase: str, by_user, step) -> int:
+class _ElectronicDiary:
+    """The participants' nights, entered through the diary's service as each
+    participant would have entered them (the day after each night)."""
+
+    def __init__(self, plan: TrialPlan):
+        self.rng = np.random.default_rng([plan.seed, 18])
+        withdrawn = plan.participants.set_index("participant_id")["withdrawn_on"]
+        self.withdrawn = {pid: _day(day) for pid, day in withdrawn.items()}
+        self.entered: set[tuple[int, date]] = set()
+        self.nights = self.cramps = 0
+
+    def week(self, week: DiaryWeek, row) -> str:
+        """Enter the week's nights before its call; the call's source of values."""
+        from diary.declarations import NightSource
+        from diary.services.nights import night_record
+        from diary.simulation.nights import missed_week_nights, week_nights
+
+        participant = week.participant
+        start = week_start(
+            start=participant.randomized_on
+            if week.protocol_week.phase == Phase.INTERVENTION
+            else participant.consented_on,
+            week=week.protocol_week.week,
+        )
+        last = self.withdrawn.get(participant.participant_id)
+        if row.reached:
+            nights = week_nights(
+                start=start,
+                cramps=int(row.cramps),
+                duration_min=row.duration_min,
+                severity=row.severity,
+                last_night=last,
+                rng=self.rng,
+            )
+        else:
+            nights = missed_week_nights(start=start, last_night=last)
+        if not nights or any((participant.pk, night) in self.entered for night in nights):
+            return "phone"  # a week the diary cannot hold as planned: told by phone
+        for night, cramps in nights.items():
+            night_record(
+                participant=participant,
+                night=night,
+                cramps=cramps,
+                source=NightSource.PARTICIPANT,
+                today=night + timedelta(days=1),
+            )
+            self.entered.add((participant.pk, night))
+            self.nights += 1
+            self.cramps += len(cramps)
+        return "diary"
+
+
+def _calls(
+    trial: Trial, plan: TrialPlan, phase: str, by_user, step, diary: _ElectronicDiary | None = None
+) -> int:
     """Every call of the phase in the plan's diary (reached or not), on its date."""
     weeks = {
         (w.participant.participant_id, w.protocol_week.week): w
@@ -319,8 +379,10 @@ def _calls(trial: Trial, plan: TrialPlan, phase: str, by_user, step) -> int:
     rows = plan.diary[plan.diary["phase"].eq(phase)]
     for row in rows.itertuples(index=False):
         week = weeks[(row.participant_id, int(row.week))]
+        source = diary.week(week, row) if diary is not None and week.reached is None else "phone"
         if row.reached:
             weekly_call_record(
+                source=source,
                 diary_week=week,
                 reached=True,
                 call_date=_day(row.call_date),

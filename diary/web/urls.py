@@ -4,7 +4,7 @@ from django.urls import path
 
 from diary.web import converters  # noqa: F401  (registers the path converters)
 from diary.web.allocation_urls import urlpatterns as allocation_urlpatterns
-from diary.web.views import adverse_events, calls, datamgmt, participants, screening
+from diary.web.views import adverse_events, calls, datamgmt, diary, participants, screening
 
 app_name = "diary"
 
@@ -26,6 +26,14 @@ urlpatterns = [
         "participants/<id:participant_id>/stop-treatment/",
         participants.stop_treatment,
         name="stop_treatment",
+    ),
+    path(
+        "participants/<id:participant_id>/diary/", diary.participant_diary, name="participant_diary"
+    ),
+    path(
+        "participants/<id:participant_id>/nights/<str:night>/",
+        diary.staff_night,
+        name="staff_night",
     ),
     path(
         "participants/<id:participant_id>/adverse-events/new/",

@@ -4,7 +4,7 @@ some data at both sites, and print a coordinator's API token.
 Run as `python -m tests.api.seed` with DJANGO_SETTINGS_MODULE and DATABASE_URL set.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 
 def main() -> None:
@@ -43,6 +43,21 @@ def main() -> None:
                     relatedness="unlikely",
                     by_user=coordinator,
                 )
+    # A participant who keeps the electronic diary now, so that the diary API under
+    # their link (/api/diary/<token>/nights/) is exercised with a live link.
+    from django.utils import timezone
+
+    from diary.services.diary_links import diary_link_issue
+
+    today = timezone.localdate()
+    keeper = ready_to_randomize(
+        trial,
+        trial.sites.order_by("code").first(),
+        participant_id="C1-010",
+        screened_on=today - timedelta(days=20),
+    )
+    participant_randomize(participant=keeper, by_user=None, randomized_on=today - timedelta(days=5))
+    diary_token = diary_link_issue(participant=keeper, by_user=None)[1]
     for status in ("done", "failed"):
         report = Report.objects.create(
             trial=trial,
@@ -56,6 +71,7 @@ def main() -> None:
             report_file.file.save(f"itt-report-{report.pk}.json", ContentFile(content))
     from diary.services.api_tokens import api_token_create
 
+    print(f"diary-token {diary_token}")
     print(api_token_create(user=coordinator)[1])
 
 

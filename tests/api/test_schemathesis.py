@@ -84,7 +84,10 @@ def server(tmp_path):
         timeout=300,
     )
     assert seed.returncode == 0, seed.stderr
-    token = seed.stdout.strip().splitlines()[-1]
+    lines = seed.stdout.strip().splitlines()
+    token = lines[-1]
+    # The participant's diary link: the path parameter of /api/diary/{token}/nights/.
+    env["DIARY_TOKEN"] = next(line.split()[1] for line in lines if line.startswith("diary-token "))
     port = free_port()
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(
@@ -107,7 +110,7 @@ def server(tmp_path):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError((tmp_path / "server.log").read_text()) from None
                 time.sleep(0.3)
-        yield base, token, tmp_path
+        yield base, token, tmp_path, env["DIARY_TOKEN"]
     finally:
         process.terminate()
         try:
@@ -122,6 +125,9 @@ def server(tmp_path):
 # The web server (gunicorn) itself refuses a request line longer than 4094 bytes with
 # 414: a refusal of the request, as the API's own 400 would be.
 CONFIG = """
+[parameters]
+"path.token" = "${DIARY_TOKEN}"
+
 [checks.negative_data_rejection]
 expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "414", "415", "422", "428",
   "429", "5xx"]
@@ -129,7 +135,7 @@ expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "414", "41
 
 
 def test_api_has_no_server_error_and_conforms_to_its_schema(server):
-    base, token, tmp_path = server
+    base, token, tmp_path, diary_token = server
     (tmp_path / "schemathesis.toml").write_text(CONFIG)
     assert shutil.which("schemathesis", path=str(BIN)), "schemathesis is not installed"
     command = [
@@ -159,7 +165,14 @@ def test_api_has_no_server_error_and_conforms_to_its_schema(server):
         str(tmp_path / "schemathesis"),
     ]
     started = time.monotonic()
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        command,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "DIARY_TOKEN": diary_token},
+    )
     elapsed = time.monotonic() - started
     output = result.stdout + result.stderr
     print(output[-6000:])
@@ -168,3 +181,5 @@ def test_api_has_no_server_error_and_conforms_to_its_schema(server):
     assert "No issues found" in output or " passed" in output, output[-4000:]
     server_log = (tmp_path / "server.log").read_text()
     assert '" 500 ' not in server_log, server_log[-4000:]
+    # The diary API was reached under the live link, not only refused.
+    assert f'"GET /api/diary/{diary_token}/nights/ HTTP/1.1" 200' in server_log

@@ -18,7 +18,15 @@ from diary.selectors.package_export import package_tables
 
 pytestmark = pytest.mark.django_db
 
-TABLES = ["sites", "screening", "participants", "diary", "adverse_events"]
+TABLES = [
+    "sites",
+    "screening",
+    "participants",
+    "diary",
+    "nights",
+    "cramp_events",
+    "adverse_events",
+]
 
 
 def _read_stat(reader, path):
@@ -169,7 +177,7 @@ def test_package_format_is_the_data_package(data_trial, tmp_path):
     files = format_files(data, "package")
     assert sorted(files) == sorted(
         ["trial.json", "sites.csv", "screening.csv", "participants.csv"]
-        + ["allocation.csv", "diary.csv", "adverse_events.csv"]
+        + ["allocation.csv", "diary.csv", "nights.csv", "cramp_events.csv", "adverse_events.csv"]
     )
     stored = stored_files(data, "package")
     with zipfile.ZipFile(io.BytesIO(stored["package.zip"])) as archive:

@@ -61,6 +61,49 @@ def reference_run(django_db_setup, django_db_blocker, tmp_path_factory) -> Refer
     return run
 
 
+@pytest.fixture(scope="session")
+def electronic_diary_run(django_db_setup, django_db_blocker) -> ReferenceRun:
+    """The reference trial entered with the electronic diary (`simulate_trial
+    --electronic-diary`): each week's nights entered as the participant would, each
+    reached call confirming the week derived from them; rolled back afterwards."""
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.db.models import Count
+
+    from analysis.loader import itt_dataset
+    from analysis.report import build_report
+    from diary.models import CrampEvent, DiaryWeek, Night
+    from diary.selectors.trial import current_trial
+
+    _ensure_test_database()
+    out = io.StringIO()
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("simulate_trial", preset="vitk2-nlc-2024", electronic_diary=True, stdout=out)
+        trial = current_trial()
+        dataset = itt_dataset(trial=trial)
+        run = ReferenceRun(
+            report=build_report(dataset, imputation="arm_week_mean", blinded=False),
+            dataset_sites=len(dataset.sites),
+            dataset_arm_ratios=dict(zip(dataset.arms["code"], dataset.arms["ratio"], strict=True)),
+            demo_stdout=out.getvalue(),
+            demo_folder=Path(),
+            html=b"",
+            facts={
+                "nights": Night.objects.count(),
+                "cramps": CrampEvent.objects.count(),
+                "dataset_nights": len(dataset.nights),
+                "sources": dict(
+                    DiaryWeek.objects.filter(reached=True)
+                    .order_by()
+                    .values_list("source")
+                    .annotate(n=Count("pk"))
+                ),
+            },
+        )
+        transaction.set_rollback(True)
+    return run
+
+
 def _ensure_test_database() -> None:
     """pytest-django sets the test database up only for tests marked django_db (or
     using `db`); a module using `reference_run` without the mark would reach the

@@ -1,5 +1,5 @@
 """python manage.py simulate_trial --preset vitk2-nlc-2024|null|scale [--seed N]
-[--participants N] [--user NAME]
+[--participants N] [--electronic-diary] [--user NAME]
 
 Fills an empty database with a simulated trial on the reference protocol (the
 trial is configured from the vitk2-nlc-2024 preset when none is).
@@ -61,17 +61,26 @@ class Command(BaseCommand):
             help="Participants randomized (null: default 199; scale: default 10,000).",
         )
         parser.add_argument(
+            "--electronic-diary",
+            action="store_true",
+            help="The participants keep the electronic diary: each week's nights are entered "
+            "as they would enter them, and each reached call confirms the week derived from "
+            "them (the same figures).",
+        )
+        parser.add_argument(
             "--user",
             help="A coordinator account to record the data entry under (default: the system).",
         )
 
-    def handle(self, *args, preset, seed, participants, user, **options):
+    def handle(self, *args, preset, seed, participants, user, electronic_diary, **options):
         if seed is None:
             seed = DEFAULT_SEEDS[preset]
         if preset == REFERENCE and participants is not None:
             raise CommandError(
                 "The reference trial has its own size; --participants is for null/scale."
             )
+        if electronic_diary and preset == SCALE:
+            raise CommandError("--electronic-diary is for the trials entered through the services.")
         if participants is not None and participants < 2:
             raise CommandError("--participants must be at least 2.")
         by_user = self._user(user)
@@ -89,7 +98,12 @@ class Command(BaseCommand):
                 with tqdm(
                     total=plan_steps(plan), desc="Entering", unit=" steps", disable=None
                 ) as bar:
-                    result = plan_run(plan=plan, by_user=by_user, progress=bar.update)
+                    result = plan_run(
+                        plan=plan,
+                        by_user=by_user,
+                        progress=bar.update,
+                        electronic_diary=electronic_diary,
+                    )
         except PackageRefused as refused:
             for problem in refused.problems[:20]:
                 self.stderr.write(str(problem))

@@ -5,9 +5,10 @@ from datetime import date
 
 from django import forms
 
-from diary.declarations import DIARY_WEEK
+from diary.declarations import DIARY_WEEK, WeekSource
 from diary.declarations.records import WEEK_VALUES, call_window
 from diary.models import DiaryWeek, Phase
+from diary.selectors.nights import week_diary
 from diary.services.calls import week_context
 from diary.web.forms.base import (
     NO,
@@ -47,6 +48,9 @@ class WeeklyCallForm(TrialForm):
         self.window = call_window(
             due=diary_week.due_date, window_days=diary_week.participant.trial.call_window_days
         )
+        # The participant's electronic diary for this week, when they keep one.
+        self.week_diary = week_diary(diary_week=diary_week)
+        self.has_diary = bool(self.week_diary and self.week_diary.any_entry)
         initial = {"version": diary_week.version}
         if self.correcting:
             initial.update(
@@ -55,11 +59,27 @@ class WeeklyCallForm(TrialForm):
                 new_health_problem=NO,
                 **{name: getattr(diary_week, name) for name in WEEK_VALUES},
             )
-        elif self.window[0] <= today() <= self.window[1]:
-            initial["call_date"] = today()  # within the window the call is today's
-        # Outside it the date is asked for: a week called late is often entered later.
+        else:
+            if self.window[0] <= today() <= self.window[1]:
+                initial["call_date"] = today()  # within the window the call is today's
+            # Outside it the date is asked for: a week called late is often entered later.
+            if self.has_diary:
+                initial.update(self.week_diary.derived.stored())
+        if self.has_diary:
+            initial["source"] = diary_week.source or WeekSource.DIARY
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
+        if self.has_diary:
+            self.fields["source"] = forms.ChoiceField(
+                label="The participant's diary for this week",
+                choices=[
+                    (WeekSource.DIARY, "Confirm the diary's values (shown below)"),
+                    (WeekSource.CORRECTED, "Correct the diary's values (give the reason)"),
+                    (WeekSource.PHONE, "Enter the values the participant tells me (paper diary)"),
+                ],
+                widget=Radios(),
+                required=False,
+            )
         self.fields["call_date"].widget.attrs["max"] = today().isoformat()
         if "call_date" not in self.initial:
             self.fields["call_date"].help_text = (
@@ -75,6 +95,8 @@ class WeeklyCallForm(TrialForm):
             self.fields[
                 "reason"
             ].help_text = "Required: these values were already recorded; say why they change."
+        elif self.has_diary:
+            self.fields["reason"].label = "Reason the diary's values are corrected"
         else:
             del self.fields["reason"]
 
@@ -132,8 +154,10 @@ class WeeklyCallForm(TrialForm):
         }
         if self.was_reached:
             kwargs.update({name: data.get(name) for name in WEEK_VALUES})
-        if self.correcting:
+        if self.correcting or self.has_diary:
             kwargs["reason"] = data.get("reason") or ""
+        if self.was_reached and self.has_diary:
+            kwargs["source"] = data.get("source") or WeekSource.DIARY
         return kwargs
 
     @property

@@ -12,6 +12,7 @@ from diary.selectors.calls import (
     out_of_window_calls,
     week_queue_part,
 )
+from diary.selectors.nights import diaries_silent
 from diary.selectors.trial import trial_or_none
 from diary.services.calls import weekly_call_record
 from diary.web.access import clinical_read_required, data_entry_required
@@ -44,7 +45,12 @@ def call_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "diary/calls/queue.html",
-        {"queue": queue, "sections": sections, "trial": queue.trial},
+        {
+            "queue": queue,
+            "sections": sections,
+            "trial": queue.trial,
+            "silent": diaries_silent(user=request.user, on_date=queue.on_date),
+        },
     )
 
 

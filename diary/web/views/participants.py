@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from diary.selectors.nights import diary_compliance
 from diary.selectors.scoping import participant_counts, participants_for
 from diary.selectors.timeline import participant_timeline
 from diary.services.participants import (
@@ -62,6 +63,7 @@ def participant_detail(request: HttpRequest, participant_id: str) -> HttpRespons
             "trial": timeline.participant.trial,
             "queried": queried_values(timeline.participant),
             "casebook_state": signature_state(timeline.participant),
+            "diary_weeks": diary_compliance(timeline.participant),
         },
     )
 

@@ -80,7 +80,9 @@ def test_export_import_export_is_byte_identical(builder, tmp_path, target):
     if target.endswith(".zip"):
         assert first.read_bytes() == second.read_bytes()
         with zipfile.ZipFile(second) as archive:
-            assert sorted(archive.namelist()) == sorted(["trial.json", *builder.rows])
+            # The electronic diary's files are always written, if only their header.
+            expected = {"trial.json", "nights.csv", "cramp_events.csv", *builder.rows}
+            assert sorted(archive.namelist()) == sorted(expected)
     else:
         names = sorted(p.name for p in first.iterdir())
         assert names == sorted(p.name for p in second.iterdir())
@@ -127,6 +129,8 @@ def test_package_tables_are_typed_and_in_the_contract_order(builder, tmp_path):
         "participants.csv",
         "allocation.csv",
         "diary.csv",
+        "nights.csv",
+        "cramp_events.csv",
         "adverse_events.csv",
     ]
     diary = tables["diary.csv"]

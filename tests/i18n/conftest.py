@@ -1,0 +1,1 @@
+from tests.diary.ediary.conftest import keeper, token  # noqa: F401 (fixtures)
