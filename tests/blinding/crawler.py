@@ -7,6 +7,7 @@ appears: in a body, a header (Content-Disposition included), or inside a zip/xls
 Pages added later are crawled without any change here.
 """
 
+import html
 import io
 import itertools
 import json
@@ -324,9 +325,15 @@ def crawl(client: Client, seeds: Iterable[str], words: Iterable[str], *, limit: 
         result.routes.add(route)
         places = [(f"header {k}", f"{k}: {v}") for k, v in response.items()]
         places += [("url", unquote(url))]
+        # The page's echo of the URL asked for (the language switch's "next") tells
+        # nothing the asker did not know: it is searched as the url, not the body.
+        echoes = {url.lower(), html.escape(url).lower(), unquote(url).lower()}
         places += list(_texts(data))
         for where, text in places:
             lowered = text.lower()
+            if where != "url":
+                for echo in echoes:
+                    lowered = lowered.replace(echo, " ")
             for word in words:
                 if word in lowered:
                     result.leaks.append(Leak(url, where, word))
