@@ -5,6 +5,17 @@ if settings.configured:  # pure tests (e.g. tests/simulation) also run with -p n
     from tests.factories import make_trial, make_user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with no request counted: counters are per client address,
+    and every test client is the same address."""
+    if settings.configured:
+        from django.core.cache import caches
+
+        caches["ratelimit"].clear()
+    yield
+
+
 @pytest.fixture
 def trial(db):
     """The reference protocol (two arms, two sites, 2 + 8 weeks)."""

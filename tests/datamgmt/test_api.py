@@ -116,7 +116,7 @@ def test_verify_a_week_in_bulk_and_read_the_progress(api, participant, monitor, 
         format="json",
     )
     assert verified.status_code == 200, verified.json()
-    assert verified.json()["verified"] == 6
+    assert verified.json()["verified"] == 7
     refused = api(ra_c1).post(
         f"/api/casebooks/{participant.participant_id}/verify/",
         {"version": casebook["version"], "weeks": [{"phase": "intervention", "week": 2}]},
@@ -124,8 +124,8 @@ def test_verify_a_week_in_bulk_and_read_the_progress(api, participant, monitor, 
     )
     assert refused.status_code == 403
     progress = api(monitor).get("/api/sdv-progress/").json()
-    assert progress["participants"][0]["verified"] == 6
-    assert SdvMark.objects.count() == 6
+    assert progress["participants"][0]["verified"] == 7
+    assert SdvMark.objects.count() == 7
 
 
 def test_sign_lock_and_unlock_through_the_api(api, participant, investigator, coordinator, ra_c1):

@@ -18,7 +18,9 @@ from tests.datamgmt.conftest import call
 def test_a_whole_participant_week_is_verified_at_once(participant, monitor):
     call(participant, 3)
     made = sdv_verify(participant=participant, by_user=monitor, weeks=[("intervention", 3)])
-    assert made == 6  # call date, reached, cramps, duration, severity, capsules missed
+    # call date, reached, cramps, duration, severity, capsules missed, and where the
+    # values came from (told by phone, or the electronic diary)
+    assert made == 7
     assert set(SdvMark.objects.values_list("field", flat=True)) == {
         "call_date",
         "reached",
@@ -26,6 +28,7 @@ def test_a_whole_participant_week_is_verified_at_once(participant, monitor):
         "duration_min",
         "severity",
         "capsules_missed",
+        "source",
     }
     assert sdv_verify(participant=participant, by_user=monitor, weeks=[("intervention", 3)]) == 0
 
@@ -85,5 +88,5 @@ def test_progress_by_site_and_participant(participant, monitor):
     [site] = by_site
     [row] = by_participant
     assert site.label == "C1" and row.label == "C1-101"
-    assert row.verified == 6 and row.values > 6 and 0 < row.percent < 100
+    assert row.verified == 7 and row.values > 7 and 0 < row.percent < 100
     assert Participant.objects.count() == 1

@@ -78,8 +78,8 @@ def test_a_monitor_verifies_a_week_in_bulk_on_the_casebook_page(participant, mon
     version = signature_state(participant).version
     response = client.post(url + "verify/", {"version": version, "week": "intervention:3"})
     assert response.status_code == 302
-    assert SdvMark.objects.count() == 6
-    assert "6 of 6 verified" in client.get(url).content.decode()
+    assert SdvMark.objects.count() == 7
+    assert "7 of 7 verified" in client.get(url).content.decode()
 
 
 @pytest.fixture

@@ -16,12 +16,15 @@ CATALOG = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
 def po_entries(path: Path) -> dict[str, dict]:
-    """{msgid: {"msgstr": [...], "fuzzy": bool}} of a .po file (the header left out)."""
+    """{key: {"msgid", "context", "msgstr": [...], "fuzzy": bool}} of a .po file (the
+    header left out); the key is the msgid, prefixed by "context\x04" as gettext does
+    for a message with a context."""
     entries, entry, key = {}, None, None
 
     def close():
         if entry and entry["msgid"]:
-            entries[entry["msgid"]] = entry
+            context = entry["context"]
+            entries[f"{context}\x04{entry['msgid']}" if context else entry["msgid"]] = entry
 
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         if not line.strip():
@@ -29,19 +32,21 @@ def po_entries(path: Path) -> dict[str, dict]:
             entry, key = None, None
             continue
         if entry is None:
-            entry = {"msgid": "", "plural": None, "msgstr": [], "fuzzy": False}
+            entry = {"msgid": "", "context": None, "plural": None, "msgstr": [], "fuzzy": False}
         if line.startswith("#,") and "fuzzy" in line:
             entry["fuzzy"] = True
         if line.startswith("#"):
             continue
         head, _, rest = line.partition(" ")
-        if head in ("msgid", "msgid_plural") or head.startswith("msgstr"):
+        if head in ("msgctxt", "msgid", "msgid_plural") or head.startswith("msgstr"):
             key = head
             value = ast.literal_eval(rest)
             if head.startswith("msgstr"):
                 entry["msgstr"].append(value)
             elif head == "msgid":
                 entry["msgid"] = value
+            elif head == "msgctxt":
+                entry["context"] = value
             else:
                 entry["plural"] = value
         else:
@@ -50,6 +55,8 @@ def po_entries(path: Path) -> dict[str, dict]:
                 entry["msgstr"][-1] += value
             elif key == "msgid":
                 entry["msgid"] += value
+            elif key == "msgctxt":
+                entry["context"] += value
             else:
                 entry["plural"] += value
     return entries
@@ -66,8 +73,11 @@ def test_every_string_has_its_chinese_translation_and_none_is_fuzzy():
 def test_the_compiled_catalog_matches_its_source():
     with (CATALOG / "django.mo").open("rb") as compiled:
         translations = gettext.GNUTranslations(compiled)
-    for msgid, entry in po_entries(CATALOG / "django.po").items():
-        if entry["plural"] is None:
+    for key, entry in po_entries(CATALOG / "django.po").items():
+        msgid, context = entry["msgid"], entry["context"]
+        if context is not None:
+            assert translations.pgettext(context, msgid) == entry["msgstr"][0], key
+        elif entry["plural"] is None:
             assert translations.gettext(msgid) == entry["msgstr"][0], msgid
         else:
             assert translations.ngettext(msgid, entry["plural"], 2) == entry["msgstr"][0], msgid

@@ -82,7 +82,7 @@ def electronic_diary_run(django_db_setup, django_db_blocker) -> ReferenceRun:
         trial = current_trial()
         dataset = itt_dataset(trial=trial)
         run = ReferenceRun(
-            report=build_report(dataset, imputation="arm_week_mean", blinded=False),
+            report=build_report(dataset, imputation="arm_week_mean", view="unblinded"),
             dataset_sites=len(dataset.sites),
             dataset_arm_ratios=dict(zip(dataset.arms["code"], dataset.arms["ratio"], strict=True)),
             demo_stdout=out.getvalue(),

@@ -33,7 +33,12 @@ def week_two(keeper):
 
 def test_confirming_stores_the_derived_values_and_their_source(week_two, ra_c1):
     week = weekly_call_record(
-        diary_week=week_two, reached=True, capsules_missed=0, by_user=ra_c1, source="diary"
+        diary_week=week_two,
+        call_date=week_two.due_date,
+        reached=True,
+        capsules_missed=0,
+        by_user=ra_c1,
+        source="diary",
     )
     assert (week.cramps, week.duration_min, week.severity) == (3, Decimal("1.33"), Decimal("5.67"))
     assert week.source == WeekSource.DIARY
@@ -55,6 +60,7 @@ def test_confirming_other_values_than_the_diary_is_refused(week_two, ra_c1):
 
 def test_correcting_the_diary_needs_a_reason(week_two, ra_c1):
     values = {"cramps": 4, "duration_min": 1, "severity": 5, "capsules_missed": 0}
+    values["call_date"] = week_two.due_date  # in the week's window
     with pytest.raises(ReasonRequired):
         weekly_call_record(
             diary_week=week_two, reached=True, by_user=ra_c1, source="corrected", **values
