@@ -76,9 +76,9 @@ def test_a_monitor_verifies_and_queries_the_site_answers_the_investigator_signs(
     page.get_by_role("link", name=re.compile("Casebook: values")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Casebook")
     page.get_by_role("button", name="Verify the whole week (Intervention week 1)").click()
-    expect(page.locator(".messages")).to_contain_text("6 values verified.")
+    expect(page.locator(".messages")).to_contain_text("7 values verified.")
     expect(page.get_by_role("heading", name=re.compile("Intervention week 1"))).to_contain_text(
-        "6 of 6 verified"
+        "7 of 7 verified"
     )
     shoot(page, "dm-01-monitor-verified-week")
     page.get_by_role(
@@ -92,7 +92,7 @@ def test_a_monitor_verifies_and_queries_the_site_answers_the_investigator_signs(
     expect(page.locator(".messages")).to_contain_text("raised")
     context.close()
     query = Query.objects.get()
-    assert SdvMark.objects.filter(cleared_at__isnull=True).count() == 6
+    assert SdvMark.objects.filter(cleared_at__isnull=True).count() == 7
 
     # --- the research assistant: answer from the call queue, with the correction ---
     context, page = sign_in(browser, live_server, "rita")
