@@ -23,8 +23,10 @@ def convert_drf_tokens(apps, schema_editor):
     AuthToken = apps.get_model("knox", "AuthToken")
     ttl = settings.REST_KNOX["TOKEN_TTL"]
     quote = connection.ops.quote_name
+    # Only constant identifiers, quoted: nothing from outside reaches the statement.
+    query = f"SELECT {quote('key')}, user_id, created FROM {quote(DRF_TABLE)}"  # noqa: S608 # nosec B608
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {quote('key')}, user_id, created FROM {quote(DRF_TABLE)}")  # noqa: S608
+        cursor.execute(query)
         rows = cursor.fetchall()
     now = timezone.now()
     AuthToken._default_manager.bulk_create(
