@@ -40,7 +40,7 @@ from analysis.services.reports import (
     report_retry,
 )
 from diary.api.renderers import FileRenderer, JsonErrorsMixin
-from diary.errors import InvalidValue
+from diary.errors import RuleConflict
 from diary.roles import role_of
 from diary.web.downloads import stored_file_response
 
@@ -141,6 +141,13 @@ class ReportViewSet(
         )
 
     @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses=ReportReleaseSerializer(many=True),
+        summary="The releases of a closed report you may see",
+    )
+    @extend_schema(
+        methods=["POST"],
         request=ReportReleaseRequestSerializer,
         responses={201: ReportReleaseSerializer},
         summary="Release a closed report to a DSMB member (the unblinded statistician)",
@@ -149,8 +156,9 @@ class ReportViewSet(
     def releases(self, request, *args, **kwargs):
         report = self.get_object()
         if request.method == "GET":
-            releases = releases_for(request.user).filter(report=report)
-            return Response(ReportReleaseSerializer(releases, many=True).data)
+            releases = releases_for(request.user).filter(report=report).order_by("pk")
+            page = self.paginate_queryset(releases)
+            return self.get_paginated_response(ReportReleaseSerializer(page, many=True).data)
         form = ReportReleaseRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         to_user = (
@@ -159,7 +167,7 @@ class ReportViewSet(
             .first()
         )
         if to_user is None:
-            raise InvalidValue("No such DSMB member.", field="released_to")
+            raise RuleConflict("No such DSMB member.", field="released_to")
         release = report_release(
             report=report,
             to_user=to_user,

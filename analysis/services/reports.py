@@ -434,16 +434,16 @@ def report_release(*, report: Report, to_user, by_user, note: str = "") -> Repor
         raise AccessDenied("Only the unblinded statistician releases reports to the DSMB.")
     report = Report.objects.select_for_update().get(pk=report.pk)
     if not report.closed:
-        raise InvalidValue(
+        raise RuleConflict(
             "Only a closed report (made for the monitoring board) can be released.",
             field="report",
         )
     if report.status != Report.Status.DONE:
-        raise InvalidValue("Only a finished report can be released.", field="report")
+        raise RuleConflict("Only a finished report can be released.", field="report")
     if role_of(to_user) != Role.DSMB_MEMBER:
-        raise InvalidValue("Reports are released to DSMB members only.", field="released_to")
+        raise RuleConflict("Reports are released to DSMB members only.", field="released_to")
     if report.releases.filter(released_to=to_user, revoked_at__isnull=True).exists():
-        raise InvalidValue(
+        raise RuleConflict(
             f"Report {report.pk} is already released to {to_user.get_username()}.",
             field="released_to",
         )

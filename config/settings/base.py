@@ -217,6 +217,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "diary.api.datamgmt.record_values_hook",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ParticipantStatusEnum": "diary.api.serializers.PARTICIPANT_STATUSES",
         "CallStatusEnum": "diary.api.serializers.CALL_STATUSES",

@@ -6,6 +6,8 @@ web app: a role that may not do something gets a 403, a refusal by the trial's r
 or state a 409, a request breaking its schema a 400. No arm appears here.
 """
 
+import copy
+
 import django_filters as filters
 from django.db import transaction
 from django.db.models import Count
@@ -21,7 +23,7 @@ from diary.api.filters import IdentifierFilter
 from diary.api.serializers import version_field
 from diary.api.versions import VersionedMixin, expected_version
 from diary.declarations import IDENTIFIER, CellError, Phase
-from diary.errors import InvalidValue
+from diary.errors import RuleConflict
 from diary.models import Casebook, Participant, Query
 from diary.models.datamgmt import QUERY_TEXT_MAX
 from diary.selectors.casebook import clinical_record, clinical_records
@@ -232,7 +234,10 @@ class QueryViewSet(
             try:
                 value = declared.parse(data["correction"], required=False)
             except CellError as exc:
-                raise InvalidValue(str(exc), field="correction") from None
+                # Well-formed, but not a value the queried record accepts.
+                raise RuleConflict(
+                    f"The correction of {query.field}: {exc}", field="correction"
+                ) from None
         query_answer(
             query=query,
             text=data["text"],
@@ -617,3 +622,42 @@ class SdvProgressView(APIView):
         return Response(
             SdvProgressSerializer({"sites": by_site, "participants": by_participant}).data
         )
+
+
+# -- schema: which values each record has ------------------------------------------
+
+
+def _one_of_records(schema: dict, values_at) -> dict:
+    """The object schema once per record kind, its `record` fixed to the kind and the
+    value names at `values_at(copy)` limited to the kind's declared values."""
+    shapes = []
+    for kind in clinical_records():
+        shape = copy.deepcopy(schema)
+        shape["properties"]["record"] = {"type": "string", "enum": [kind.name]}
+        values = values_at(shape)
+        values.pop("allOf", None)
+        values.update({"type": "string", "enum": list(kind.value_names)})
+        shapes.append(shape)
+    return {"oneOf": shapes}
+
+
+def record_values_hook(result, generator, request, public):
+    """drf-spectacular postprocessing hook (after the enums are named): a query's
+    `value` and a form's `values` are declared per record, so a client learns from the
+    schema which value names each record accepts; a verification names at least one
+    form or week (VerifySerializer.validate)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    if "QueryRaiseRequest" in schemas:
+        schemas["QueryRaiseRequest"] = _one_of_records(
+            schemas["QueryRaiseRequest"], lambda shape: shape["properties"]["value"]
+        )
+    if "FormTargetRequest" in schemas:
+        schemas["FormTargetRequest"] = _one_of_records(
+            schemas["FormTargetRequest"], lambda shape: shape["properties"]["values"]["items"]
+        )
+    if "VerifyRequest" in schemas:
+        schemas["VerifyRequest"]["anyOf"] = [
+            {"required": [name], "properties": {name: {"minItems": 1}}}
+            for name in ("forms", "weeks")
+        ]
+    return result

@@ -51,6 +51,11 @@ def make_identifiers_safe(apps, schema_editor):
                 history_type="~",
                 history_change_reason=REASON.format(old=old),
             )
+    if schema_editor.connection.vendor == "postgresql":
+        # PostgreSQL refuses to alter a table with deferred foreign-key checks still
+        # pending from these writes; run them now, then defer again.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):

@@ -106,7 +106,7 @@ def query_raise(
     instance = instance or kind.model.objects.filter(pk=object_id).first()
     participant = kind.participant_object(instance) if instance is not None else None
     if participant is None:
-        raise InvalidValue("No such record of a participant.", field="record_id")
+        raise RuleConflict("No such record of a participant.", field="record_id")
     _in_scope(participant.pk, by_user)
     ensure_trial_open(participant.trial)
     text = _text(text)
@@ -325,7 +325,13 @@ def _correct(query: Query, value, *, by_user, reason: str) -> dict:
     if instance is None:
         raise RuleConflict("The queried record no longer exists.", field="correction")
     old = getattr(instance, query.field)
-    correction(instance, query.field, value, by_user=by_user, reason=reason)
+    try:
+        correction(instance, query.field, value, by_user=by_user, reason=reason)
+    except InvalidValue as error:
+        # The queried value's rules refuse it: the request's field is `correction`.
+        raise RuleConflict(
+            f"The correction of {query.field}: {error.message}", field="correction"
+        ) from error
     instance.refresh_from_db()
     return {
         "value": query.field,

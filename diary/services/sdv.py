@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from diary.errors import AccessDenied, InvalidValue
+from diary.errors import AccessDenied, InvalidValue, RuleConflict
 from diary.models import Participant, SdvMark
 from diary.models.datamgmt import VALUE_SHOWN_MAX
 from diary.roles import SDV_ROLES, role_of
@@ -52,7 +52,7 @@ def _targets(participant: Participant, forms: Iterable[FormTarget], weeks) -> li
             raise InvalidValue(f"Unknown record {form.record!r}.", field="record") from None
         instance = kind.model.objects.filter(pk=form.object_id).first()
         if instance is None or kind.participant_of(instance) != participant.pk:
-            raise InvalidValue(
+            raise RuleConflict(
                 f"{participant.participant_id} has no {kind.label.lower()} {form.object_id}.",
                 field="id",
             )
@@ -73,7 +73,7 @@ def _targets(participant: Participant, forms: Iterable[FormTarget], weeks) -> li
                 out.append((kind, instance, kind.value_names))
                 found = True
         if not found:
-            raise InvalidValue(
+            raise RuleConflict(
                 f"{participant.participant_id} has no {phase} week {week}.", field="weeks"
             )
     return out

@@ -100,7 +100,10 @@ def test_schema_violations_are_400_and_rule_refusals_409(api, participant, monit
     not_a_number = api(ra_c1).post(
         url, {"version": 1, "text": "x", "correction": "three", "reason": "r"}, format="json"
     )
-    assert not_a_number.status_code == 400
+    # Well-formed, refused by the queried value's rules: 409, naming the request's field.
+    assert not_a_number.status_code == 409
+    assert list(not_a_number.json()["errors"]) == ["correction"]
+    assert "cramps" in not_a_number.json()["detail"]
     no_reason = api(ra_c1).post(url, {"version": 1, "text": "x", "correction": "3"}, format="json")
     assert no_reason.status_code == 409 and no_reason.json()["code"] == "reason_required"
     assert Query.objects.get().state == "open"

@@ -202,6 +202,13 @@ def test_a_dsmb_member_reads_released_closed_reports_through_the_api(
     )
     assert released.status_code == 201, released.json()
     assert released.json()["released_to"] == member.username
+    # Well-formed requests the trial's data refuse: 409, naming the field.
+    for name in ("nobody-of-that-name", unblinded_statistician.username, member.username):
+        conflict = api(unblinded_statistician).post(
+            f"/api/reports/{closed.pk}/releases/", {"released_to": name}, format="json"
+        )
+        assert conflict.status_code == 409, (name, conflict.json())
+        assert list(conflict.json()["errors"]) == ["released_to"]
     body = client.get("/api/reports/").json()
     assert [r["id"] for r in body["results"]] == [closed.pk]
     assert client.get(f"/api/reports/{other.pk}/").status_code == 404
@@ -210,6 +217,8 @@ def test_a_dsmb_member_reads_released_closed_reports_through_the_api(
     assert ReportDownload.objects.get().user == member
     assert client.post(f"/api/reports/{closed.pk}/retry/").status_code == 403
     release_id = released.json()["id"]
+    listed = api(unblinded_statistician).get(f"/api/reports/{closed.pk}/releases/").json()
+    assert listed["count"] == 1 and [r["id"] for r in listed["results"]] == [release_id]
     revoke = f"/api/reports/{closed.pk}/releases/{release_id}/revoke/"
     assert client.post(revoke).status_code == 403
     assert api(unblinded_statistician).post(revoke).status_code == 200

@@ -21,9 +21,33 @@ def test_no_schema_component_has_an_arm_field(tmp_path):
     call_command("spectacular", "--file", str(out))
     schema = yaml.safe_load(out.read_text())
     for name, component in schema["components"]["schemas"].items():
-        for field in component.get("properties", {}):
-            assert "arm" not in field.split("_"), (name, field)
-            assert "allocation" not in field, (name, field)
+        for shape in [component, *component.get("oneOf", [])]:
+            for field in shape.get("properties", {}):
+                assert "arm" not in field.split("_"), (name, field)
+                assert "allocation" not in field, (name, field)
+
+
+def test_each_record_declares_the_values_a_query_or_a_verification_may_name(tmp_path):
+    from diary.selectors.casebook import clinical_records
+
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--file", str(out))
+    schemas = yaml.safe_load(out.read_text())["components"]["schemas"]
+    declared = {kind.name: list(kind.value_names) for kind in clinical_records()}
+    raise_shapes = schemas["QueryRaiseRequest"]["oneOf"]
+    assert {
+        shape["properties"]["record"]["enum"][0]: shape["properties"]["value"]["enum"]
+        for shape in raise_shapes
+    } == declared
+    form_shapes = schemas["FormTargetRequest"]["oneOf"]
+    assert {
+        shape["properties"]["record"]["enum"][0]: shape["properties"]["values"]["items"]["enum"]
+        for shape in form_shapes
+    } == declared
+    assert [rule["required"] for rule in schemas["VerifyRequest"]["anyOf"]] == [
+        ["forms"],
+        ["weeks"],
+    ]
 
 
 def test_schema_is_served(client):
