@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test venv venv-dev setup serve lint
+.PHONY: demo demo-day test venv venv-dev setup serve lint
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -27,6 +27,11 @@ venv-dev: $(DEV_STAMP)
 demo: venv
 	$(PY) manage.py demo
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+## A trial in progress, for trying the working day (its own SQLite database), served.
+demo-day: venv
+	DATABASE_URL=sqlite:///var/demo-day.sqlite3 $(PY) manage.py demo_day
+	DATABASE_URL=sqlite:///var/demo-day.sqlite3 $(PY) manage.py runserver 127.0.0.1:8000
 
 ## Run the test suite on the embedded default.
 test: venv-dev

@@ -118,7 +118,8 @@ def plan_run(
         route="services",
         rows={
             "screening records": len(plan.screening),
-            "participants randomized": len(plan.participants),
+            "participants randomized": int(plan.participants["randomized_on"].notna().sum()),
+            "participants consented": len(plan.participants),
             "weekly calls": calls,
             "withdrawals": withdrawals,
             "adverse events": events,
@@ -253,6 +254,7 @@ def _screening_log(trial: Trial, plan: TrialPlan, by_user, step) -> dict[str, Pa
             participant_id=row.participant_id,
             consented_on=_day(row.consented_on),
             consent_form_version=CONSENT_FORM_VERSION,
+            phone=getattr(row, "phone", ""),
         )
         for row in plan.participants.itertuples(index=False)
     }
@@ -296,8 +298,11 @@ def _baseline(plan: TrialPlan, participants: dict, by_user, step) -> None:
 
 
 def _randomize(plan: TrialPlan, participants: dict, by_user, step) -> None:
-    """Randomize in the plan's order on its dates: the k-th gets bottle k."""
+    """Randomize in the plan's order on its dates: the k-th gets bottle k (a trial in
+    progress has participants not randomized yet: no date)."""
     for row in plan.participants.itertuples(index=False):
+        if pd.isna(row.randomized_on):
+            continue
         done = participant_randomize(
             participant=participants[row.participant_id],
             by_user=by_user,
