@@ -149,6 +149,8 @@ def csv_cells(data: bytes) -> dict[tuple, str]:
     cells = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in archive.namelist():
+            if not name.endswith(".csv"):
+                continue  # SPSS, Stata, ODM, the codebook: the CSV tables' values
             rows = list(csv.reader(io.StringIO(archive.read(name).decode("utf-8"))))
             cells.update(_flat_cells(f"csv:{name}", rows))
     return cells
