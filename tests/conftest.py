@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from rest_framework.test import APIClient
 
 if settings.configured:  # pure tests (e.g. tests/simulation) also run with -p no:django
     from tests.factories import make_trial, make_user
@@ -62,3 +63,16 @@ def pytest_collection_modifyitems(items):
         if transactional and not kwargs.get("serialized_rollback"):
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+@pytest.fixture
+def api():
+    """api(user) -> an APIClient authenticated as that user (None: anonymous)."""
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user=user)
+        return client
+
+    return client_for

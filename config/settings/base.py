@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
         "ParticipantStatusEnum": "diary.api.serializers.PARTICIPANT_STATUSES",
         "CallStatusEnum": "diary.api.serializers.CALL_STATUSES",
         "ReportStatusEnum": "analysis.models.Report.Status",
+        "WeekSourceEnum": "diary.declarations.choices.WeekSource",
         # The fixed values that tell the weekly call's request shapes apart.
         "ReachedYesEnum": [(True, True)],
         "ReachedNoEnum": [(False, False)],

@@ -8,11 +8,12 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils import timezone
 
+from diary.admin.allocation import ReadOnlyAdminMixin
 from diary.admin.audit import ReadOnlyInline, ServiceAdmin, SiteScopedAdminMixin
 from diary.declarations import ADVERSE_EVENT
 from diary.declarations.records import WEEK_VALUES
 from diary.errors import InvalidValue
-from diary.models import AdverseEvent, DiaryWeek, Participant, ScreeningRecord
+from diary.models import AdverseEvent, CrampEvent, DiaryWeek, Night, Participant, ScreeningRecord
 from diary.selectors.scoping import participants_for, screenings_for
 from diary.selectors.trial import trial_or_none
 from diary.services.adverse_events import adverse_event_update
@@ -246,3 +247,24 @@ class AdverseEventAdmin(SiteScopedAdminMixin, ServiceAdmin):
             reason=reason,
             expected_version=version,
         )
+
+
+class CrampEventInline(ReadOnlyInline):
+    model = CrampEvent
+    fields = ("position", "duration_min", "severity")
+    show_change_link = False
+
+
+@admin.register(Night)
+class NightAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The participants' diary nights and their cramps, read-only here: a night is
+    entered by the participant (their personal link) or by staff on the participant's
+    diary page, and corrected there (diary.services.nights.night_record)."""
+
+    list_display = ("participant", "night", "reported", "cramps", "source", "updated_at")
+    list_filter = ("participant__site", "source", "reported")
+    search_fields = ("participant__participant_id",)
+    list_select_related = ("participant",)
+    fields = ("participant", "night", "reported", "cramps", "source", "version", "updated_at")
+    readonly_fields = fields
+    inlines = [CrampEventInline]

@@ -21,6 +21,7 @@ from diary.declarations import (
     PARTICIPANT,
     SCREENING,
     SITE,
+    WeekSource,
 )
 from diary.declarations.records import WEEK_VALUES
 from diary.models import (
@@ -361,6 +362,7 @@ class DiaryWeekSerializer(serializers.ModelSerializer):
             "duration_min",
             "severity",
             "capsules_missed",
+            "source",
             "version",
             "updated_at",
         ]
@@ -405,6 +407,20 @@ def _out_of_window_field():
     )
 
 
+def _source_field():
+    return serializers.ChoiceField(
+        choices=WeekSource.choices,
+        required=False,
+        default=WeekSource.PHONE,
+        help_text=(
+            "Where a reached week's values come from: `phone` (told at the call), `diary` "
+            "(the participant's electronic diary, confirmed: the values given must be the "
+            "diary's) or `corrected` (the diary's values corrected at the call; needs a "
+            "`reason`)."
+        ),
+    )
+
+
 class WeeklyCallSerializer(JsonInputSerializer):
     """One call. Not reached: one more attempt. Reached: the week's values (cramps;
     duration and severity when cramps > 0; capsules missed in the intervention
@@ -420,6 +436,7 @@ class WeeklyCallSerializer(JsonInputSerializer):
     duration_min = _week_value("duration_min")
     severity = _week_value("severity")
     capsules_missed = _week_value("capsules_missed")
+    source = _source_field()
     reason = reason_field("Why recorded values are corrected (required for corrections).")
 
     def to_internal_value(self, data):
@@ -433,6 +450,7 @@ class _CallShape(JsonInputSerializer):
     version = version_field()
     call_date = _week_value("call_date", help_text="Defaults to today.")
     out_of_window = _out_of_window_field()
+    source = _source_field()
     reason = reason_field("Why recorded values are corrected (required for corrections).")
 
 

@@ -20,7 +20,7 @@ from diary.api import serializers as s
 from diary.api.filters import strict_query
 from diary.api.permissions import EntersData
 from diary.api.versions import VersionedMixin, expected_version
-from diary.declarations import IDENTIFIER
+from diary.declarations import IDENTIFIER, WeekSource
 from diary.roles import may_enter_data, role_of
 from diary.selectors.calls import calls_due
 from diary.selectors.scoping import (
@@ -283,6 +283,7 @@ class DiaryWeekViewSet(VersionedMixin, viewsets.ReadOnlyModelViewSet):
             reason=data.get("reason", ""),
             expected_version=expected_version(request, data),
             out_of_window=data.get("out_of_window", False),
+            source=data.get("source", WeekSource.PHONE) if data["reached"] else WeekSource.PHONE,
         )
         return Response(s.DiaryWeekSerializer(self.get_queryset().get(pk=week.pk)).data)
 

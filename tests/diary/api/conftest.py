@@ -1,22 +1,8 @@
 from datetime import date
 
 import pytest
-from rest_framework.test import APIClient
 
 from tests.factories import enrol, make_user
-
-
-@pytest.fixture
-def api():
-    """api(user) -> an APIClient authenticated as that user (None: anonymous)."""
-
-    def client_for(user=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user=user)
-        return client
-
-    return client_for
 
 
 @pytest.fixture

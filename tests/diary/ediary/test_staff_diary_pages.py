@@ -84,3 +84,30 @@ def test_the_queue_flags_a_diary_without_an_entry_for_two_nights(client, ra_c1, 
     )
     client.force_login(ra_c1)
     assert "without an entry for two nights" not in client.get("/calls/").content.decode()
+
+
+def test_coordinators_read_nights_and_their_cramps_in_the_admin_and_change_none(
+    keeper, coordinator, client
+):
+    from diary.models import Night
+    from diary.services.nights import night_record
+
+    night = keeper.randomized_on + timedelta(days=2)
+    night_record(
+        participant=keeper,
+        night=night,
+        cramps=[{"duration_min": "1.5", "severity": 4}],
+        source="staff",
+    )
+    stored = Night.objects.get()
+    client.force_login(coordinator)
+    listing = client.get("/admin/diary/night/")
+    assert listing.status_code == 200
+    assert keeper.participant_id in listing.content.decode()
+    page = client.get(f"/admin/diary/night/{stored.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "1.50" in body or "1.5" in body
+    assert 'name="_save"' not in body
+    assert client.post(f"/admin/diary/night/{stored.pk}/change/", {}).status_code == 403
+    assert client.get("/admin/diary/night/add/").status_code == 403

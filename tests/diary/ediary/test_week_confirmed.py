@@ -99,3 +99,30 @@ def test_the_call_form_shows_the_nights_and_the_derived_week(client, week_two, r
     assert answer.status_code == 302, answer.content.decode()[:3000]
     week_two.refresh_from_db()
     assert week_two.source == "diary" and week_two.cramps == 3
+
+
+def test_the_api_confirms_the_diary_and_shows_the_source(week_two, ra_c1, api):
+    url = f"/api/diary-weeks/{week_two.pk}/call/"
+    client = api(ra_c1)
+    told = {"reached": True, "call_date": week_two.due_date.isoformat(), "capsules_missed": 0}
+    other = {**told, "cramps": 4, "duration_min": 1, "severity": 5, "version": week_two.version}
+    refused = client.post(url, {**other, "source": "diary"}, format="json")
+    assert refused.status_code == 409 and "the diary gives 3" in refused.json()["detail"]
+    diary = {**told, "cramps": 3, "duration_min": 1.33, "severity": 5.67, "source": "diary"}
+    confirmed = client.post(url, {**diary, "version": week_two.version}, format="json")
+    assert confirmed.status_code == 200, confirmed.json()
+    assert confirmed.json()["source"] == "diary"
+    assert client.get(f"/api/diary-weeks/{week_two.pk}/").json()["source"] == "diary"
+    week_two.refresh_from_db()
+    assert week_two.source == WeekSource.DIARY
+
+
+def test_an_api_call_without_a_source_is_told_by_phone(week_two, ra_c1, api):
+    values = {"reached": True, "call_date": week_two.due_date.isoformat(), "cramps": 0}
+    response = api(ra_c1).post(
+        f"/api/diary-weeks/{week_two.pk}/call/",
+        {**values, "capsules_missed": 0, "version": week_two.version},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["source"] == "phone"
