@@ -28,8 +28,10 @@ demo: venv
 	$(PY) manage.py demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-## A trial in progress, for trying the working day (its own SQLite database), served.
+## A trial in progress on today's date, for trying the working day (its own SQLite
+## database, set up afresh each time), served.
 demo-day: venv
+	rm -f var/demo-day.sqlite3
 	DATABASE_URL=sqlite:///var/demo-day.sqlite3 $(PY) manage.py demo_day
 	DATABASE_URL=sqlite:///var/demo-day.sqlite3 $(PY) manage.py runserver 127.0.0.1:8000
 

@@ -38,7 +38,8 @@ def plan_in_progress(plan: TrialPlan, *, today: date) -> TrialPlan:
     dated within CALLS_PENDING_DAYS of `today` or later are not made, nor those of one
     participant in OVERDUE_EVERY within OVERDUE_DAYS (overdue); withdrawals
     and adverse events after it are left out, an adverse event resolving after it
-    is ongoing (and the latest one is, if none would be). The allocation is kept
+    is ongoing (and one is added at the first site, a mild headache two days ago, if
+    none there would be). The allocation is kept
     whole: the bottles not given yet are left for the participants to come.
     """
     ordered = plan.participants["randomized_on"].sort_values()
@@ -91,8 +92,14 @@ def plan_in_progress(plan: TrialPlan, *, today: date) -> TrialPlan:
     ongoing = events["resolved_on"] > now
     events.loc[ongoing, "resolved_on"] = pd.NaT
     events.loc[ongoing, "outcome"] = "ongoing"
-    if not ongoing.any():
-        events = pd.concat([events, _ongoing_event(participants, now)], ignore_index=True)
+    # The demo's site-bound accounts work at the first site: one ongoing event there.
+    first_site = participants["site_code"].min()
+    at_first = events["participant_id"].isin(
+        participants.loc[participants["site_code"].eq(first_site), "participant_id"]
+    )
+    if not (ongoing & at_first).any():
+        here = participants[participants["site_code"].eq(first_site)]
+        events = pd.concat([events, _ongoing_event(here, now)], ignore_index=True)
 
     return replace(
         plan,

@@ -194,3 +194,8 @@ def test_the_progress_report_and_the_admin_count_queries_as_the_pages_do(
     listing = signed_in(monitor).get("/queries/?state=all").content.decode()
     assert listing.count('class="status open"') == 1
     assert listing.count('class="status answered"') == 1
+
+
+def test_the_sdv_page_keeps_the_header_naming_the_monitors_site(monitor, participant):
+    page = signed_in(monitor).get("/sdv/").content.decode()
+    assert '<span class="sites">Site: C1</span>' in page

@@ -47,7 +47,9 @@ def test_the_trial_is_under_way_with_bottles_left_and_an_ongoing_event(cut):
         range(1, randomized.sum() + 1)
     )
     assert len(plan.allocation) == len(whole.allocation)
-    assert plan.adverse_events["outcome"].eq("ongoing").sum() >= 1
+    ongoing = plan.adverse_events[plan.adverse_events["outcome"].eq("ongoing")]
+    sites = plan.participants.set_index("participant_id")["site_code"]
+    assert "C1" in set(sites[ongoing["participant_id"]])
     assert plan.participants["phone"].str.startswith(PHONE_PREFIX).all()
     # Every randomized participant completed the screening diary.
     screening = plan.diary[plan.diary["phase"].eq("screening")]
@@ -73,3 +75,12 @@ def test_demo_day_leaves_work_for_the_demo_accounts(tmp_path):
     queue = calls_due(user=coordinator, on_date=today)
     assert queue.due and queue.overdue and queue.coming_up
     assert Query.objects.filter(state="open").count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_day_refuses_before_writing_when_debug_is_off():
+    from django.core.management.base import CommandError
+
+    with override_settings(DEBUG=False), pytest.raises(CommandError, match="local use only"):
+        call_command("demo_day", participants=10, stdout=io.StringIO())
+    assert not Participant.objects.exists()

@@ -8,6 +8,7 @@ in a database of its own: `make demo-day` runs it on var/demo-day.sqlite3.
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -37,12 +38,17 @@ class Command(BaseCommand):
             "--today",
             type=date.fromisoformat,
             default=None,
-            help="The day the trial stands at (default: today).",
+            help="The day the trial's data stand at (default: today). The app itself "
+            "always works on the real date: an earlier day leaves the calls since overdue.",
         )
         parser.add_argument("--participants", type=int, default=DEFAULT_PARTICIPANTS)
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
 
     def handle(self, *args, today, participants, seed, **options):
+        if not settings.DEBUG:
+            # Checked before anything is written: the demo's trial and accounts are invented.
+            raise CommandError("The demo is for local use only (DJANGO_DEBUG is off).")
+        asked = today
         today = today or timezone.localdate()
         if today > timezone.localdate():
             raise CommandError("--today: a trial cannot stand at a day still to come.")
@@ -53,8 +59,12 @@ class Command(BaseCommand):
         if trial is not None and Participant.objects.filter(trial=trial).exists():
             self.stdout.write(
                 f"Trial {trial.code} already holds data "
-                f"({Participant.objects.filter(trial=trial).count()} participants); kept as is."
+                f"({Participant.objects.filter(trial=trial).count()} participants); kept as is. "
+                "Its calls fall due as the days pass; for a fresh day, delete this database "
+                "(make demo-day does) and run demo_day again."
             )
+            if asked is not None:
+                self.stdout.write(self.style.WARNING("--today is ignored: the trial is kept."))
         else:
             plan = plan_in_progress(
                 plan_null_trial(seed=seed, participants=participants), today=today

@@ -371,7 +371,7 @@ def casebook_lock_view(request: HttpRequest, participant_id: str) -> HttpRespons
 def sdv_progress_view(request: HttpRequest) -> HttpResponse:
     by_site, by_participant = sdv_progress(participants_for(request.user))
     page = Paginator(by_participant, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "datamgmt/sdv_progress.html", {"sites": by_site, "page": page})
+    return render(request, "datamgmt/sdv_progress.html", {"site_rows": by_site, "page": page})
 
 
 def casebook_url(participant_id: str) -> str:

@@ -13,6 +13,8 @@ LANDING = {
     Role.INVESTIGATOR: "diary:participants",
     Role.STATISTICIAN: "analysis:reports",
     Role.UNBLINDED_STATISTICIAN: "diary:allocation",
+    Role.MONITOR: "diary:queries",
+    Role.DSMB_MEMBER: "analysis:reports",
 }
 
 
@@ -20,7 +22,8 @@ LANDING = {
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands where its work is: research assistants and coordinators at the
     call queue, investigators at their participants, statisticians at the reports,
-    the unblinded statistician at the randomization list, lock and closed reports."""
+    the unblinded statistician at the randomization list, lock and closed reports,
+    monitors at their sites' queries, DSMB members at the reports released to them."""
     if may_enter_data(request.user):
         return redirect("diary:calls")
     landing = LANDING.get(role_of(request.user))

@@ -134,13 +134,16 @@ def test_home_for_a_statistician_links_nothing_of_capture(trial):
         ("investigator", "/participants/"),
         ("statistician", "/reports/"),
         ("unblinded_statistician", "/allocation/"),
+        ("monitor", "/queries/"),
+        ("dsmb_member", "/reports/"),
     ],
 )
 def test_each_role_lands_where_its_work_is(trial, site_c1, role, landing):
     from tests.diary.web.conftest import signed_in
     from tests.factories import make_user
 
-    user = make_user(role, *([site_c1] if role in ("research_assistant", "investigator") else []))
+    site_bound = ("research_assistant", "investigator", "monitor")
+    user = make_user(role, *([site_c1] if role in site_bound else []))
     response = signed_in(user).get("/")
     assert response.status_code == 302 and response["Location"] == landing
     assert signed_in(user).get(landing).status_code == 200
