@@ -143,7 +143,8 @@ class PagedCallQueue:
 
 def calls_due_paged(*, user, on_date: date) -> PagedCallQueue:
     """`calls_due`, with each part counted in the database and its rows read when a
-    page of it is (one query for the counts, one per page shown)."""
+    page of it is: the protocol's weeks and the counts in two queries, then one query
+    per page shown."""
     trial = trial_or_none()
     if trial is None:
         return PagedCallQueue(on_date=on_date, call_window_days=0)
