@@ -10,7 +10,9 @@ complete, intervention weeks recorded up to today, one in seven not reached,
 randomization dates spread over nine weeks so every participant is in follow-up),
 plus one participant followed through the services so that their page has a real
 history of changes. Each page is rendered --repeat times with Django's test client
-(the whole middleware stack: session, auth, CSP, messages) by a signed-in user.
+(the whole middleware stack: session, auth, CSP, messages) by a signed-in user, the
+pages in turn (one request of each per round, so that the load of a shared machine
+weighs on all of them alike).
 The database connection is kept between requests (as with CONN_MAX_AGE > 0), so
 the times are those of the pages, not of connecting. Printed per page: median and
 p95 milliseconds, SQL queries, and the ratio to the trivial view (/healthz).
@@ -90,22 +92,27 @@ def followed_participant(trial, user, today):
     return participant
 
 
-def measure(client, url: str, repeat: int) -> tuple[list[float], int, int]:
+def measure(pages: list[tuple], repeat: int) -> list[tuple[list[float], int, int]]:
+    """Each page's timings, SQL queries and size. The pages are requested in turn, one
+    request of each per round, so that a change of load on a shared machine weighs on
+    every page alike and the ratios to the trivial view stay fair."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(max(repeat // 10, 5)):  # warm up: template cache, connections
-        assert client.get(url).status_code == 200, url
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    queries = len(ctx.captured_queries)
-    timings = []
+    found = []
+    for client, url in pages:
+        for _ in range(max(repeat // 10, 5)):  # warm up: template cache, connections
+            assert client.get(url).status_code == 200, url
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        found.append(([], len(ctx.captured_queries), len(response.content)))
     for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    return timings, queries, len(response.content)
+        for (client, url), (timings, _queries, _size) in zip(pages, found, strict=True):
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+    return found
 
 
 def p95(values: list[float]) -> float:
@@ -175,10 +182,11 @@ def main() -> None:
                 f"/participants/{followed.participant_id}/",
             ),
         ]
-        results = []
-        for label, who, url in pages:
-            timings, queries, size = measure(clients[who], url, args.repeat)
-            results.append((label, who, statistics.median(timings), p95(timings), queries, size))
+        measured = measure([(clients[who], url) for _label, who, url in pages], args.repeat)
+        results = [
+            (label, who, statistics.median(timings), p95(timings), queries, size)
+            for (label, who, _url), (timings, queries, size) in zip(pages, measured, strict=True)
+        ]
         base_median, base_p95 = results[0][2], results[0][3]
         print(
             f"{'page':<24}{'user':<26}{'median ms':>10}{'p95 ms':>9}{'x trivial':>10}"

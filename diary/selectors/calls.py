@@ -17,12 +17,24 @@ a participant who has been randomized (the screening diary is over).
 The queue is read with a constant number of queries whatever the size of the trial.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import DateField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
-from diary.models import DiaryWeek, Phase, Site, Trial
+from diary.models import DiaryWeek, Phase, ProtocolWeek, Site, Trial
 from diary.selectors.scoping import diary_weeks_for
 from diary.selectors.trial import trial_or_none
 
@@ -76,6 +88,7 @@ _ROW_FIELDS = (
     "attempts",
     "call_date",
 )
+_ORDER = ("due_date", "participant__participant_id", "protocol_week__week")
 
 
 def calls_due(*, user, on_date: date) -> CallQueue:
@@ -91,51 +104,155 @@ def site_calls_due(*, site: Site, on_date: date) -> CallQueue:
     return _call_queue(DiaryWeek.objects.filter(participant__site=site), on_date=on_date)
 
 
-def _call_queue(weeks, *, on_date: date) -> CallQueue:
+class CallQueuePart:
+    """One part of the queue read a slice at a time, for a Paginator: `count()` is
+    known, `part[a:b]` reads those rows only."""
+
+    def __init__(self, weeks: QuerySet[DiaryWeek], *, count: int, window: timedelta):
+        self._weeks = weeks
+        self._count = count
+        self._window = window
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: slice) -> list[CallRow]:
+        if not isinstance(index, slice):
+            raise TypeError("A part of the call queue is read by slices.")
+        return [_row(values, self._window) for values in self._weeks[index]]
+
+
+@dataclass(frozen=True)
+class PagedCallQueue:
+    """The call queue of `calls_due`, each part counted and read a page at a time
+    (the call queue page): a constant number of queries, whatever the trial's size."""
+
+    on_date: date
+    call_window_days: int
+    due: Sequence[CallRow] = ()
+    overdue: Sequence[CallRow] = ()
+    coming_up: Sequence[CallRow] = ()
+    trial: Trial | None = None
+
+    def __len__(self) -> int:
+        return len(self.due) + len(self.overdue) + len(self.coming_up)
+
+
+def calls_due_paged(*, user, on_date: date) -> PagedCallQueue:
+    """`calls_due`, with each part counted in the database and its rows read when a
+    page of it is: the protocol's weeks and the counts in two queries, then one query
+    per page shown."""
     trial = trial_or_none()
     if trial is None:
-        return CallQueue(on_date=on_date, call_window_days=0)
+        return PagedCallQueue(on_date=on_date, call_window_days=0)
+    weeks = _open_weeks(diary_weeks_for(user), trial=trial, on_date=on_date)
+    parts = _parts(trial, on_date)
+    counts = weeks.aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in parts.items()}
+    )
     window = timedelta(days=trial.call_window_days)
-    phase_weeks = {
-        Phase.SCREENING: trial.screening_weeks,
-        Phase.INTERVENTION: trial.intervention_weeks,
-    }
-    longest = max(phase_weeks.values())
-    horizon = on_date + window + timedelta(days=UPCOMING_DAYS)
-    rows = (
+    return PagedCallQueue(
+        on_date=on_date,
+        call_window_days=trial.call_window_days,
+        trial=trial,
+        **{
+            name: CallQueuePart(
+                weeks.filter(condition).order_by(*_ORDER).values_list(*_ROW_FIELDS),
+                count=counts[name],
+                window=window,
+            )
+            for name, condition in parts.items()
+        },
+    )
+
+
+def _open_weeks(weeks: QuerySet[DiaryWeek], *, trial: Trial, on_date: date) -> QuerySet[DiaryWeek]:
+    """The open weeks that may be in the queue on `on_date`: not reached, of a
+    participant still followed, not a screening week once randomized, and due within
+    the dates any part of the queue can hold."""
+    window = timedelta(days=trial.call_window_days)
+    longest = max(trial.screening_weeks, trial.intervention_weeks)
+    return (
         weeks.filter(participant__trial=trial, participant__withdrawn_on__isnull=True)
         .exclude(reached=True)
         .exclude(
             Q(protocol_week__phase=Phase.SCREENING) & Q(participant__randomized_on__isnull=False)
         )
-        .filter(due_date__lte=horizon)
+        .filter(due_date__lte=on_date + window + timedelta(days=UPCOMING_DAYS))
         .filter(due_date__gte=on_date - window - timedelta(days=MISSED_AFTER_DAYS + 7 * longest))
-        .order_by("due_date", "participant__participant_id", "protocol_week__week")
-        .values_list(*_ROW_FIELDS)
+    )
+
+
+def _parts(trial: Trial, on_date: date) -> dict[str, Q]:
+    """`queue_part` as conditions on an open week, by part. The rule is the same: due
+    while the window (due date ± call_window_days) is open on `on_date`; coming up
+    when it opens within UPCOMING_DAYS days; overdue once closed, until
+    MISSED_AFTER_DAYS after the window of the phase's last week closed (that week being
+    `weeks_after` weeks later, each protocol week has its own earliest due date; the
+    conditions name the protocol weeks by id, which keeps them cheap to build)."""
+    window = timedelta(days=trial.call_window_days)
+    phase_weeks = {
+        Phase.SCREENING: trial.screening_weeks,
+        Phase.INTERVENTION: trial.intervention_weeks,
+    }
+    still_listed = Q(pk__in=[])
+    for pk, phase, week in ProtocolWeek.objects.filter(trial=trial).values_list(
+        "pk", "phase", "week"
+    ):
+        weeks_after = phase_weeks[phase] - week
+        earliest = on_date - timedelta(days=MISSED_AFTER_DAYS + 7 * weeks_after) - window
+        still_listed |= Q(protocol_week_id=pk, due_date__gte=earliest)
+    return {
+        "due": Q(due_date__gte=on_date - window, due_date__lte=on_date + window),
+        "overdue": Q(due_date__lt=on_date - window) & still_listed,
+        "coming_up": Q(
+            due_date__gt=on_date + window,
+            due_date__lte=on_date + window + timedelta(days=UPCOMING_DAYS),
+        ),
+    }
+
+
+def _row(values: tuple, window: timedelta) -> CallRow:
+    pk, pid, site, phone, phase, week, due, attempts, last_call = values
+    return CallRow(
+        diary_week_id=pk,
+        participant_id=pid,
+        site_code=site,
+        phone=phone,
+        phase=phase,
+        week=week,
+        due_date=due,
+        window_start=due - window,
+        window_end=due + window,
+        attempts=attempts,
+        last_call_date=last_call,
+    )
+
+
+def _call_queue(weeks, *, on_date: date) -> CallQueue:
+    trial = trial_or_none()
+    if trial is None:
+        return CallQueue(on_date=on_date, call_window_days=0)
+    parts = _parts(trial, on_date)
+    rows = (
+        _open_weeks(weeks, trial=trial, on_date=on_date)
+        .annotate(
+            queue_part=Case(
+                *(When(condition, then=Value(name)) for name, condition in parts.items()),
+                output_field=CharField(),
+            )
+        )
+        .filter(queue_part__isnull=False)
+        .order_by(*_ORDER)
+        .values_list(*_ROW_FIELDS, "queue_part")
     )
     queue = CallQueue(on_date=on_date, call_window_days=trial.call_window_days, trial=trial)
-    for pk, pid, site, phone, phase, week, due, attempts, last_call in rows:
-        row = CallRow(
-            diary_week_id=pk,
-            participant_id=pid,
-            site_code=site,
-            phone=phone,
-            phase=phase,
-            week=week,
-            due_date=due,
-            window_start=due - window,
-            window_end=due + window,
-            attempts=attempts,
-            last_call_date=last_call,
-        )
-        part = queue_part(
-            window_start=row.window_start,
-            window_end=row.window_end,
-            weeks_after=phase_weeks[phase] - week,
-            on_date=on_date,
-        )
-        if part is not None:
-            getattr(queue, part).append(row)
+    window = timedelta(days=trial.call_window_days)
+    for *values, part in rows:
+        getattr(queue, part).append(_row(values, window))
     return queue
 
 

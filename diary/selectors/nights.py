@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from diary.declarations.records import DerivedWeek, derive_week, week_nights
 from diary.models import CrampEvent, DiaryLink, DiaryWeek, Night, Participant, Phase
@@ -119,33 +119,21 @@ def diaries_silent(*, user, on_date: date, nights: int = 2) -> list[SilentDiary]
     live = DiaryLink.objects.filter(revoked_at__isnull=True).values("participant_id")
     people = (
         participants_for(user)
-        .filter(pk__in=live, withdrawn_on__isnull=True)
+        .filter(pk__in=live, withdrawn_on__isnull=True, consented_on__lte=first)
+        .annotate(last_night=Max("nights__night"))
+        .filter(Q(last_night__isnull=True) | Q(last_night__lt=first))
         .select_related("site", "trial")
         .order_by("participant_id")
     )
-    recent = set(
-        Night.objects.filter(participant__in=people, night__gte=first).values_list(
-            "participant_id", flat=True
-        )
-    )
-    last = dict(
-        Night.objects.filter(participant__in=people)
-        .order_by()
-        .values("participant_id")
-        .annotate(last=Max("night"))
-        .values_list("participant_id", "last")
-    )
     out = []
     for person in people:
-        if person.pk in recent or person.consented_on > first:
-            continue
         end = None
         if person.randomized_on is not None:
             end = person.randomized_on + timedelta(days=7 * person.trial.intervention_weeks - 1)
         if end is not None and end < first:
             continue
         out.append(
-            SilentDiary(person.participant_id, person.site.code, person.phone, last.get(person.pk))
+            SilentDiary(person.participant_id, person.site.code, person.phone, person.last_night)
         )
     return out
 

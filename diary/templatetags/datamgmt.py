@@ -46,7 +46,10 @@ def open_queries_panel(context):
     if role_of(user) not in QUERY_ANSWERING_ROLES:
         return {"show": False}
     queries = open_queries_for(user)
-    return {"show": True, "rows": list(queries[:PANEL_ROWS]), "count": queries.count()}
+    rows = list(queries[:PANEL_ROWS])
+    # Fewer rows than the panel holds are all of them: counted without a query.
+    count = len(rows) if len(rows) < PANEL_ROWS else queries.count()
+    return {"show": True, "rows": rows, "count": count}
 
 
 @register.simple_tag

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from diary.selectors.calls import (
-    calls_due,
+    calls_due_paged,
     diary_week_for_call,
     out_of_window_calls,
     week_queue_part,
@@ -30,7 +30,7 @@ QUEUE_SECTIONS = (  # (part, short name, heading, when empty)
 @data_entry_required
 def call_queue(request: HttpRequest) -> HttpResponse:
     """The queue in three parts, each shown a page at a time (`?<part>=<page>`)."""
-    queue = calls_due(user=request.user, on_date=timezone.localdate())
+    queue = calls_due_paged(user=request.user, on_date=timezone.localdate())
     sections = [
         {
             "key": key,

@@ -1,17 +1,19 @@
 """The call queue: due, overdue and coming-up calls of the user's sites."""
 
 from datetime import date, timedelta
+from operator import attrgetter
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from diary.models import Participant, Phase
-from diary.selectors.calls import UPCOMING_DAYS, calls_due
+from diary.models import DiaryWeek, Participant, Phase
+from diary.selectors.calls import UPCOMING_DAYS, calls_due, calls_due_paged, week_queue_part
 from diary.services.calls import diary_weeks_schedule, weekly_call_record
 from tests.factories import UserFactory, enrol, make_user
 
 CONSENT = date(2024, 3, 4)  # screening week 1 due 2024-03-11, week 2 due 2024-03-18
+PARTS = ("due", "overdue", "coming_up")
 
 
 def _keys(rows):
@@ -137,3 +139,53 @@ def test_an_overdue_week_leaves_the_queue_two_weeks_after_its_phase_ended(p1, ra
     gone = calls_due(user=ra_c1, on_date=phase_closed + timedelta(days=15))
     assert week.pk in [r.diary_week_id for r in still.overdue]
     assert week.pk not in [r.diary_week_id for r in gone.overdue]
+
+
+def test_queue_parts_read_in_the_database_follow_queue_part_day_by_day(trial, site_c1, p1, ra_c1):
+    randomized = _randomize(
+        enrol(trial, site_c1, screened_on=CONSENT, participant_id="C1-002"),
+        on=date(2024, 3, 20),
+        bottle=7,
+    )
+    week1 = p1.diary_weeks.get(protocol_week__phase="screening", protocol_week__week=1)
+    weekly_call_record(diary_week=week1, reached=False, call_date=date(2024, 3, 11), by_user=ra_c1)
+    open_weeks = [
+        week
+        for week in DiaryWeek.objects.select_related("participant__trial", "protocol_week")
+        if not (week.participant == randomized and week.protocol_week.phase == Phase.SCREENING)
+    ]
+    order = attrgetter("due_date", "participant.participant_id", "protocol_week.week")
+    for day in range(100):
+        on = CONSENT + timedelta(days=day)
+        expected = {part: [] for part in PARTS}
+        for week in sorted(open_weeks, key=order):
+            part = week_queue_part(week, on_date=on)
+            if part is not None:
+                expected[part].append(week.pk)
+        queue = calls_due(user=ra_c1, on_date=on)
+        paged = calls_due_paged(user=ra_c1, on_date=on)
+        for part in PARTS:
+            assert [r.diary_week_id for r in getattr(queue, part)] == expected[part], (on, part)
+            assert getattr(paged, part)[0:100] == getattr(queue, part), (on, part)
+            assert len(getattr(paged, part)) == len(expected[part])
+
+
+def test_paged_queue_reads_a_page_of_each_part_in_a_constant_number_of_queries(
+    trial, site_c1, ra_c1
+):
+    def count_queries() -> int:
+        fresh = type(ra_c1).objects.get(pk=ra_c1.pk)  # no cached role
+        with CaptureQueriesContext(connection) as ctx:
+            queue = calls_due_paged(user=fresh, on_date=date(2024, 3, 16))
+            pages = [getattr(queue, part)[0:20] for part in PARTS]
+        assert all(pages)
+        return len(ctx.captured_queries)
+
+    for offset in (0, 7, -10):
+        enrol(trial, site_c1, screened_on=CONSENT - timedelta(days=offset))
+    small = count_queries()
+    for _ in range(15):
+        for offset in (0, 7, -10):
+            enrol(trial, site_c1, screened_on=CONSENT - timedelta(days=offset))
+    assert len(calls_due_paged(user=ra_c1, on_date=date(2024, 3, 16))) > 30
+    assert count_queries() == small

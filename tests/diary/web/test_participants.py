@@ -287,7 +287,8 @@ def test_withdrawal_before_consent_is_refused_on_the_date(ra, participant):
 
 def test_withdrawn_participant_leaves_the_call_queue(ra, participant, today):
     queued = ra.get(reverse("diary:calls")).context["queue"]
-    assert {row.participant_id for row in queued.overdue + queued.due} == {"C1-001"}
+    shown = queued.overdue[0:10] + queued.due[0:10]
+    assert {row.participant_id for row in shown} == {"C1-001"}
     ra.post(
         reverse("diary:withdraw", args=["C1-001"]),
         {"withdrawn_on": today.isoformat(), "withdrawal_reason": "moved"},
