@@ -8,6 +8,7 @@ IMPORT_MAX_UNCOMPRESSED_BYTES: the sizes the folder or the zip declares are
 checked before anything is read, and the bytes are counted again as they are
 read, since a zip's headers can lie."""
 
+import codecs
 import csv
 import io
 import json
@@ -27,6 +28,7 @@ from diary.package.schema import CSV_FILES, TRIAL_JSON
 KNOWN_FILES = (TRIAL_JSON, *CSV_FILES)
 LIMIT_SETTING = "IMPORT_MAX_UNCOMPRESSED_BYTES"
 CHUNK = 1 << 20  # bytes read at a time when a file is first checked
+TRIAL_JSON_MAX = 1 << 20
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
@@ -198,27 +200,37 @@ def _check_file(source: Source, package: Package, *, budget: int, limit: int) ->
                 f"({LIMIT_SETTING})"
             ),
         )
-        first = True
-        while True:
-            # Whole lines at a time: a line break is never inside a UTF-8 character.
-            block = stream.read(CHUNK)
-            if block and not block.endswith(b"\n"):
-                block += stream.readline()
-            if not block:
-                break
+        decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        while block := stream.read(CHUNK):
+            pending = decoder.getstate()[0]  # the start of a character cut by the last block
             try:
-                block.decode("utf-8-sig" if first else "utf-8")
+                decoder.decode(block)
             except UnicodeDecodeError as exc:
-                line = lines + block[: exc.start].count(b"\n") + 1
+                line = lines + (pending + block)[: exc.start].count(b"\n") + 1
                 package.problems.append(Problem(name, line, None, "the file is not UTF-8 text"))
                 return None
-            first = False
             lines += block.count(b"\n")
-            size = stream.count
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            package.problems.append(Problem(name, lines + 1, None, "the file is not UTF-8 text"))
+            return None
+        size = stream.count
     return size
 
 
 def _read_trial_json(source: Source, package: Package, size: int) -> None:
+    """The protocol, read whole: it is small (at most TRIAL_JSON_MAX bytes)."""
+    if size > TRIAL_JSON_MAX:
+        package.problems.append(
+            Problem(
+                source.name,
+                None,
+                None,
+                f"the file holds {size:,} bytes; a protocol holds at most {TRIAL_JSON_MAX:,}",
+            )
+        )
+        return
     with source.opener() as raw:
         data = raw.read(size)
     try:

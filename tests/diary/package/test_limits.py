@@ -168,3 +168,44 @@ def test_a_package_within_the_limit_is_imported(builder, tmp_path):
         result = package_import(path=path)
 
     assert result.rows["diary.csv"] == len(builder.rows["diary.csv"])
+
+
+def test_a_character_cut_between_two_reads_is_still_utf8(builder, tmp_path, monkeypatch):
+    from diary.package import reader
+
+    builder.row("screening.csv", screening_id="S005")["reason"] = "Gef\u00e4\u00dfe \u00fcber"
+    monkeypatch.setattr(reader, "CHUNK", 7)  # cuts the two-byte characters somewhere
+
+    result = package_import(path=builder.write_zip(tmp_path / "pkg.zip", bom=True))
+
+    assert result.rows["screening.csv"] == len(builder.rows["screening.csv"])
+
+
+def test_a_bad_byte_after_many_reads_is_refused_on_its_line(builder, tmp_path, monkeypatch):
+    from diary.package import reader
+
+    path = builder.write(tmp_path / "pkg")
+    text = builder.csv_text("screening.csv").encode()
+    lines = text.split(b"\n")
+    lines[5] = lines[5] + b"\xff"
+    (path / "screening.csv").write_bytes(b"\n".join(lines))
+    monkeypatch.setattr(reader, "CHUNK", 16)
+
+    with pytest.raises(PackageRefused) as refused:
+        package_import(path=path)
+
+    assert [str(p) for p in refused.value.problems] == [
+        "screening.csv:6: the file is not UTF-8 text"
+    ]
+
+
+def test_a_trial_json_larger_than_a_protocol_is_refused_unread(builder, tmp_path):
+    path = builder.write(tmp_path / "pkg")
+    (path / "trial.json").write_text(" " * (1 << 20) + "{}")
+
+    with pytest.raises(PackageRefused) as refused:
+        package_import(path=path)
+
+    assert "trial.json: the file holds 1,048,578 bytes; a protocol holds at most 1,048,576" in [
+        str(p) for p in refused.value.problems
+    ]
