@@ -2,7 +2,7 @@
 
 import hashlib
 import hmac
-from functools import cache
+from functools import cache, lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -59,5 +59,11 @@ def stratum_key(list_id: int, stratum: str) -> str:
     stratum is found by it, and a database dump read without ALLOCATION_KEY does not
     say which stratum (or which block) a bottle belongs to."""
     _current()  # refuses clearly when the key is missing or malformed
+    return _stratum_digest(settings.ALLOCATION_KEY, list_id, stratum)
+
+
+@lru_cache(maxsize=4096)
+def _stratum_digest(key: str, list_id: int, stratum: str) -> str:
+    """The digest itself (a list's strata are few and its bottles many)."""
     message = f"stratum|{list_id}|{stratum}".encode()
-    return hmac.new(settings.ALLOCATION_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()

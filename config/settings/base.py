@@ -270,6 +270,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="trial-office@localhost")
 # removed by the nightly schedules (0 keeps them all); download records are kept.
 ARTIFACT_RETENTION_DAYS = env.int("ARTIFACT_RETENTION_DAYS", default=180)
 
+# The most a data package's files may hold, uncompressed and together (import_trial):
+# a folder or zip that states more is refused before anything is read, and the bytes
+# are counted again as they are streamed. 2 GiB by default.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=2 * 1024**3)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

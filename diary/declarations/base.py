@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from django.db import models
 
@@ -485,6 +486,16 @@ class Rule:
     data: str
     db: bool = True
 
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        """The values the condition reads."""
+        return frozenset(self.condition.fields())
+
+    @cached_property
+    def test(self) -> Callable[[Mapping], bool]:
+        """The condition's `holds`, built once."""
+        return self.condition.tester()
+
 
 @dataclass(frozen=True)
 class Context:
@@ -586,6 +597,7 @@ class Record:
         current: bool | None = None,
         own_values: bool = True,
         rules: bool = True,
+        verdicts: RuleVerdicts | None = None,
     ) -> dict[str, list[tuple[str, str]]]:
         """Every problem of `values` (typed), by field: {field: [(entry, data)]}.
 
@@ -597,6 +609,8 @@ class Record:
         those that depend on the present state (rules across records, a date in the
         future); None, both. `own_values=False` leaves out each value's own checks
         (a data file's cells are checked as they are read); `rules=False` the rules.
+        `verdicts` (this record's RuleVerdicts, kept by a caller checking many
+        records) decides the rules once per distinct combination of what they test.
         """
         found: dict[str, list[tuple[str, str]]] = {}
         for value in self.values if own_values else ():
@@ -605,10 +619,14 @@ class Record:
                     if current is None or current == is_current:
                         found.setdefault(value.name, []).append((entry, data))
         if current is not True and rules:
-            for rule in self.rules:
-                if rule.field in found or not rule.condition.fields() <= set(values):
-                    continue
-                if not rule.condition.holds(values):
+            names = values.keys()
+            broken = (
+                verdicts.broken(values)
+                if verdicts is not None
+                else [r for r in self.rules if r.fields <= names and not r.test(values)]
+            )
+            for rule in broken:
+                if rule.field not in found:
                     shown = _Shown(values)
                     found.setdefault(rule.field, []).append(
                         (rule.entry.format_map(shown), rule.data.format_map(shown))
@@ -629,6 +647,76 @@ class Record:
             name: [entry for entry, _ in problems]
             for name, problems in self.problems(values, **kwargs).items()
         }
+
+
+# What a RuleVerdicts remembers: the facts of this many distinct values per field,
+# and this many combinations of facts.
+FACTS_KEPT = 20_000
+VERDICTS_KEPT = 100_000
+_ABSENT = object()
+
+
+class RuleVerdicts:
+    """A record's rules decided for many records (the rows of a data file).
+
+    A rule's condition combines simple tests (the atoms: a value present, a flag
+    set, a comparison with a constant), so a record's verdicts depend only on which
+    atoms hold. Which of a field's atoms hold is worked out once per distinct value
+    of the field, and the rules broken once per distinct combination of those: a
+    file of a million rows, whose values repeat, tests the rules a few thousand
+    times. A record is judged exactly as Record.problems judges it alone."""
+
+    def __init__(self, record: Record):
+        self.rules = record.rules
+        single: dict[str, list[Pred]] = {}
+        self.multi: list[Callable[[Mapping], bool]] = []
+        for rule in self.rules:
+            for atom in rule.condition.atoms():
+                names = atom.fields()
+                if len(names) == 1:
+                    atoms = single.setdefault(next(iter(names)), [])
+                    if atom not in atoms:
+                        atoms.append(atom)
+                else:
+                    self.multi.append(atom.tester())
+        self.fields = [
+            (name, tuple(atom.tester() for atom in atoms), {})
+            for name, atoms in sorted(single.items())
+        ]
+        # Whether a rule applies depends on which of its values are given.
+        self.given = sorted(set().union(*(r.fields for r in self.rules)) - set(single))
+        self.verdicts: dict[tuple, list[Rule]] = {}
+
+    def broken(self, values: Mapping) -> list[Rule]:
+        """The rules `values` break, in the record's order (a rule whose values are
+        not all given is not applied)."""
+        key = []
+        for name, tests, facts in self.fields:
+            value = values.get(name, _ABSENT)
+            if value is _ABSENT:
+                key.append(value)
+                continue
+            try:
+                found = facts[value]
+            except KeyError:
+                found = tuple(test(values) for test in tests)
+                if len(facts) < FACTS_KEPT:
+                    facts[value] = found
+            except TypeError:  # a value that cannot be remembered
+                found = tuple(test(values) for test in tests)
+            key.append(found)
+        for test in self.multi:
+            key.append(test(values))
+        for name in self.given:
+            key.append(name in values)
+        key = tuple(key)
+        broken = self.verdicts.get(key)
+        if broken is None:
+            names = values.keys()
+            broken = [r for r in self.rules if r.fields <= names and not r.test(values)]
+            if len(self.verdicts) < VERDICTS_KEPT:
+                self.verdicts[key] = broken
+        return broken
 
 
 class _Shown(dict):

@@ -11,7 +11,8 @@ comparison is paired with `IS NOT NULL` and each negation is written out (not wi
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db.models import F, Q
@@ -44,6 +45,15 @@ class Pred:
     def fields(self) -> set[str]:
         raise NotImplementedError
 
+    def tester(self) -> Callable[[Mapping], bool]:
+        """`holds` as one function built once, for checking many records quickly."""
+        raise NotImplementedError
+
+    def atoms(self) -> tuple[Pred, ...]:
+        """The simple tests the condition combines (itself, unless it is AllOf or
+        AnyOf): it holds or not according to which of them hold."""
+        return (self,)
+
     def __invert__(self) -> Pred:
         return self.negated()
 
@@ -64,6 +74,10 @@ class Present(Pred):
     def holds(self, values):
         return values.get(self.name) not in EMPTY
 
+    def tester(self):
+        name = self.name
+        return lambda values: values.get(name) not in EMPTY
+
     def q(self):
         q = Q(**{f"{self.name}__isnull": False})
         return q & ~Q(**{self.name: ""}) if self.text else q
@@ -82,6 +96,10 @@ class Absent(Pred):
 
     def holds(self, values):
         return values.get(self.name) in EMPTY
+
+    def tester(self):
+        name = self.name
+        return lambda values: values.get(name) in EMPTY
 
     def q(self):
         q = Q(**{f"{self.name}__isnull": True})
@@ -103,6 +121,10 @@ class Is(Pred):
 
     def holds(self, values):
         return values.get(self.name) is self.value
+
+    def tester(self):
+        name, value = self.name, self.value
+        return lambda values: values.get(name) is value
 
     def q(self):
         return Q(**{f"{self.name}__isnull": False, self.name: self.value})
@@ -133,6 +155,19 @@ class Cmp(Pred):
             return False
         return _OPS[self.op](left, right)
 
+    def tester(self):
+        name, other, compare = self.name, self.other, _OPS[self.op]
+        if self.field:
+
+            def test(values):
+                left, right = values.get(name), values.get(other)
+                return left not in EMPTY and right not in EMPTY and compare(left, right)
+
+            return test
+        if other in EMPTY:
+            return lambda values: False
+        return lambda values: (left := values.get(name)) not in EMPTY and compare(left, other)
+
     def q(self):
         right = F(self.other) if self.field else self.other
         q = Q(**{f"{self.name}__isnull": False, f"{self.name}__{self.op}": right})
@@ -161,6 +196,10 @@ class In(Pred):
     def holds(self, values):
         return values.get(self.name) in self.choices
 
+    def tester(self):
+        name, choices = self.name, self.choices
+        return lambda values: values.get(name) in choices
+
     def q(self):
         return Q(**{f"{self.name}__isnull": False, f"{self.name}__in": list(self.choices)})
 
@@ -180,6 +219,10 @@ class NotIn(Pred):
         value = values.get(self.name)
         return value is not None and value not in self.choices
 
+    def tester(self):
+        name, choices = self.name, self.choices
+        return lambda values: (value := values.get(name)) is not None and value not in choices
+
     def q(self):
         return Q(**{f"{self.name}__isnull": False}) & ~Q(**{f"{self.name}__in": list(self.choices)})
 
@@ -198,10 +241,17 @@ class Matches(Pred):
     pattern: str
 
     def holds(self, values):
-        import re
-
         value = values.get(self.name)
         return isinstance(value, str) and re.fullmatch(self.pattern, value) is not None
+
+    def tester(self):
+        name, pattern = self.name, re.compile(self.pattern)
+
+        def test(values):
+            value = values.get(name)
+            return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+        return test
 
     def q(self):
         anchored = f"^{self.pattern}$"
@@ -223,6 +273,10 @@ class NotMatches(Pred):
         value = values.get(self.name)
         return value is not None and not Matches(self.name, self.pattern).holds(values)
 
+    def tester(self):
+        name, matches = self.name, Matches(self.name, self.pattern).tester()
+        return lambda values: values.get(name) is not None and not matches(values)
+
     def q(self):
         return Q(**{f"{self.name}__isnull": False}) & ~Q(
             **{f"{self.name}__regex": f"^{self.pattern}$"}
@@ -239,8 +293,19 @@ class NotMatches(Pred):
 class AllOf(Pred):
     parts: tuple[Pred, ...]
 
+    def atoms(self):
+        return tuple(atom for part in self.parts for atom in part.atoms())
+
     def holds(self, values):
         return all(p.holds(values) for p in self.parts)
+
+    def tester(self):
+        tests = tuple(p.tester() for p in self.parts)
+        if len(tests) == 2:
+            first, second = tests
+            return lambda values: first(values) and second(values)
+
+        return lambda values: all(part(values) for part in tests)
 
     def q(self):
         q = Q()
@@ -259,8 +324,19 @@ class AllOf(Pred):
 class AnyOf(Pred):
     parts: tuple[Pred, ...]
 
+    def atoms(self):
+        return tuple(atom for part in self.parts for atom in part.atoms())
+
     def holds(self, values):
         return any(p.holds(values) for p in self.parts)
+
+    def tester(self):
+        tests = tuple(p.tester() for p in self.parts)
+        if len(tests) == 2:
+            first, second = tests
+            return lambda values: first(values) or second(values)
+
+        return lambda values: any(part(values) for part in tests)
 
     def q(self):
         q = self.parts[0].q()

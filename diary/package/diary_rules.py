@@ -10,10 +10,11 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from diary.declarations import Context
+from diary.declarations.records import call_window
 from diary.package.problems import ProblemLog
 from diary.package.protocol import Protocol
 from diary.package.reader import Table
-from diary.package.rows import known, rules_check, typed_rows
+from diary.package.rows import known, rule_verdicts, rules_check, typed_rows
 from diary.package.schema import DIARY, FILES, PARTICIPANTS
 
 PHASE_KEY = {"screening": 0, "intervention": 1}
@@ -61,6 +62,7 @@ def diary_check(
     count = 0
     spec = FILES[DIARY]
     today = timezone.localdate()
+    verdicts = rule_verdicts(spec)
     for line, row in typed_rows(table, spec, problems, today=today):
         count += 1
         ref = participant_ref(participants, DIARY, line, row["participant_id"], problems)
@@ -93,7 +95,7 @@ def diary_check(
                 {"phase": phase, "week": week, "start": start, "withdrawn_on": ref.withdrawn_on}
             )
             _window_warning(line, row, start, week, protocol, warnings)
-        rules_check(spec, line, row, problems, context=context, today=today)
+        rules_check(spec, line, row, problems, context=context, today=today, verdicts=verdicts)
         screening_week = known(phase, week) and phase == "screening"
         if ref is not None and screening_week and row["reached"] is True and known(row["cramps"]):
             ref.screening_cramps += row["cramps"]
@@ -102,8 +104,6 @@ def diary_check(
 
 
 def _window_warning(line, row, start, week, protocol, warnings: ProblemLog) -> None:
-    from diary.declarations.records import call_window
-
     call_date = row["call_date"]
     if row["reached"] is not True or not known(call_date, start):
         return

@@ -12,7 +12,7 @@ from diary.package.diary_rules import ParticipantRef, participant_ref
 from diary.package.problems import ProblemLog
 from diary.package.protocol import Protocol
 from diary.package.reader import Table
-from diary.package.rows import known, rules_check, typed_rows
+from diary.package.rows import known, rule_verdicts, rules_check, typed_rows
 from diary.package.schema import CRAMP_EVENTS, FILES, NIGHTS
 
 
@@ -37,11 +37,12 @@ def nights_check(
     spec = FILES[NIGHTS]
     today = timezone.localdate()
     seen: dict[tuple[str, date], tuple[int, int | None]] = {}
+    verdicts = rule_verdicts(spec)
     for line, row in typed_rows(table, spec, problems, today=today):
         pid, night = row["participant_id"], row["night"]
         ref = participant_ref(participants, NIGHTS, line, pid, problems)
         context = _context(ref, protocol) if ref is not None else None
-        rules_check(spec, line, row, problems, context=context, today=today)
+        rules_check(spec, line, row, problems, context=context, today=today, verdicts=verdicts)
         if not known(pid, night):
             continue
         if (pid, night) in seen:
@@ -69,9 +70,10 @@ def cramp_events_check(
     count = 0
     if table is not None:
         spec = FILES[CRAMP_EVENTS]
+        verdicts = rule_verdicts(spec)
         for line, row in typed_rows(table, spec, problems):
             count += 1
-            rules_check(spec, line, row, problems)
+            rules_check(spec, line, row, problems, verdicts=verdicts)
             pid, night = row["participant_id"], row["night"]
             if not known(pid, night) or nights is None:
                 continue

@@ -6,6 +6,7 @@ from datetime import date
 from django.utils import timezone
 
 from diary.declarations import Context
+from diary.declarations.base import RuleVerdicts
 from diary.package.cells import CellError, parse_cell
 from diary.package.problems import ProblemLog
 from diary.package.reader import Table
@@ -24,7 +25,7 @@ INVALID = _Invalid()
 
 def known(*values) -> bool:
     """True when every value is present and parsed."""
-    return all(v is not INVALID and v is not None for v in values)
+    return None not in values and INVALID not in values
 
 
 def columns_check(table: Table, spec: FileSpec, log: ProblemLog) -> bool:
@@ -44,6 +45,12 @@ def columns_check(table: Table, spec: FileSpec, log: ProblemLog) -> bool:
     return ok
 
 
+# Cells parsed once per distinct text and column (a diary's phases, weeks, dates and
+# counts repeat): at most this many remembered per column of one pass.
+PARSED_KEPT = 20_000
+_NOT_SEEN = object()
+
+
 def typed_rows(
     table: Table, spec: FileSpec, log: ProblemLog, *, today: date | None = None
 ) -> Iterator[tuple[int, dict[str, object]]]:
@@ -52,20 +59,38 @@ def typed_rows(
     file = spec.name
     today = today or timezone.localdate()
     width = len(table.header)
-    present = [(c, table.index[c.name]) for c in spec.columns if c.name in table.index]
+    # (name, position, the values (or CellErrors) of the texts seen, the column)
+    present = [
+        (column.name, table.index[column.name], {}, column)
+        for column in spec.columns
+        if column.name in table.index
+    ]
     absent = {c.name: None for c in spec.columns if c.name not in table.index}
     for line, cells in table.records(log):
         if len(cells) != width and (len(cells) < width or any(c.strip() for c in cells[width:])):
             log.add(file, line, None, f"the row has {len(cells)} cells; the header has {width}")
             continue
         values = dict(absent)
-        for column, position in present:
-            try:
-                values[column.name] = parse_cell(column, cells[position], today=today)
-            except CellError as exc:
-                log.add(file, line, column.name, str(exc))
-                values[column.name] = INVALID
+        for name, position, parsed, column in present:
+            text = cells[position]
+            value = parsed.get(text, _NOT_SEEN)
+            if value is _NOT_SEEN:
+                try:
+                    value = parse_cell(column, text, today=today)
+                except CellError as exc:
+                    value = exc
+                if len(parsed) < PARSED_KEPT:
+                    parsed[text] = value
+            if isinstance(value, CellError):
+                log.add(file, line, name, str(value))
+                value = INVALID
+            values[name] = value
         yield line, values
+
+
+def rule_verdicts(spec: FileSpec) -> RuleVerdicts | None:
+    """What decides the rules of the file's record quickly over a whole pass."""
+    return RuleVerdicts(spec.record) if spec.record is not None else None
 
 
 def rules_check(
@@ -76,13 +101,19 @@ def rules_check(
     *,
     context: Context | None = None,
     today: date | None = None,
+    verdicts: RuleVerdicts | None = None,
 ) -> None:
     """Log every rule of the file's record that the row breaks (within the record,
-    and across records when a context is given), as entry would refuse it."""
+    and across records when a context is given), as entry would refuse it.
+    `verdicts`: rule_verdicts(spec), kept for one pass over the file."""
     if spec.record is None:
         return
-    known_values = {name: value for name, value in row.items() if value is not INVALID}
-    found = spec.record.problems(known_values, context=context, today=today, own_values=False)
+    known_values = row
+    if INVALID in row.values():
+        known_values = {name: value for name, value in row.items() if value is not INVALID}
+    found = spec.record.problems(
+        known_values, context=context, today=today, own_values=False, verdicts=verdicts
+    )
     for name, problems in found.items():
         for _, message in problems:
             log.add(spec.name, line, name, message)

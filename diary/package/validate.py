@@ -35,7 +35,7 @@ from diary.package.protocol import (
     protocol_from_trial,
 )
 from diary.package.reader import Package, Table
-from diary.package.rows import INVALID, columns_check, known, rules_check, typed_rows
+from diary.package.rows import INVALID, columns_check, known, rule_verdicts, rules_check, typed_rows
 from diary.package.schema import (
     ADVERSE_EVENTS,
     ALLOCATION,
@@ -214,9 +214,10 @@ class _PackageChecker:
             return []
         rows, seen = [], {}
         spec = FILES[SCREENING]
+        verdicts = rule_verdicts(spec)
         for line, row in typed_rows(table, spec, self.problems, today=self.today):
             sid = row["screening_id"]
-            rules_check(spec, line, row, self.problems, today=self.today)
+            rules_check(spec, line, row, self.problems, today=self.today, verdicts=verdicts)
             self._site_known(SCREENING, line, row["site_code"])
             if known(sid):
                 if sid in seen:
@@ -273,6 +274,7 @@ class _PackageChecker:
         screening_taken: dict[str, str] = {}
         bottles: dict[int, int] = {}
         spec = FILES[PARTICIPANTS]
+        verdicts = rule_verdicts(spec)
         for line, row in typed_rows(table, spec, self.problems, today=self.today):
             pid = row["participant_id"]
             self._site_known(PARTICIPANTS, line, row["site_code"])
@@ -286,7 +288,9 @@ class _PackageChecker:
                     "screening_id": row["screening_id"],
                 }
             )
-            rules_check(spec, line, row, self.problems, context=context, today=self.today)
+            rules_check(
+                spec, line, row, self.problems, context=context, today=self.today, verdicts=verdicts
+            )
             if known(row["age"]) and self.protocol.min_age and row["age"] < self.protocol.min_age:
                 self.warnings.add(
                     PARTICIPANTS,
@@ -397,10 +401,13 @@ class _PackageChecker:
             return []
         rows = []
         spec = FILES[ADVERSE_EVENTS]
+        verdicts = rule_verdicts(spec)
         for line, row in typed_rows(table, spec, self.problems, today=self.today):
             ref = self._participant_ref(ADVERSE_EVENTS, line, row["participant_id"])
             context = Context({"consented_on": ref.consented_on if ref else None})
-            rules_check(spec, line, row, self.problems, context=context, today=self.today)
+            rules_check(
+                spec, line, row, self.problems, context=context, today=self.today, verdicts=verdicts
+            )
             rows.append(row)
         return rows
 

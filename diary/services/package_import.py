@@ -1,10 +1,10 @@
 """Importing a trial data package: checked as a whole first, then written in one
-transaction, in bulk (a million diary rows are a few thousand INSERTs), with the
-audit trail recording every row as created by the import."""
+transaction, in bulk (a million diary rows are a few hundred INSERT statements, each
+run with executemany), with the audit trail recording every row as created by the
+import. The files are streamed: read afresh for each pass, never held whole."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
 from django.db import transaction
@@ -27,6 +27,7 @@ from diary.models import (
 )
 from diary.package.fingerprint import list_fingerprint
 from diary.package.history import history_bulk_create
+from diary.package.inserts import BATCH, rows_insert
 from diary.package.problems import PackageRefused, Problem, ProblemLog
 from diary.package.reader import package_read
 from diary.package.rows import typed_rows
@@ -48,7 +49,7 @@ from diary.services.audit import ensure_trial_open
 from diary.services.calls import week_due, week_start
 from diary.services.trial import site_add, trial_create
 
-BATCH = 2000
+__all__ = ["BATCH", "ImportResult", "package_import"]
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,6 @@ def package_import(*, path: str | Path, by_user=None) -> ImportResult:
 
 def _refused(message: str) -> PackageRefused:
     return PackageRefused([Problem(None, None, None, message)])
-
-
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 class _PackageWriter:
@@ -143,50 +138,83 @@ class _PackageWriter:
         return trial, False
 
     def _screening(self) -> int:
-        records = [
-            ScreeningRecord(
-                trial=self.trial,
-                site_id=self.sites[row["site_code"]],
-                screening_id=row["screening_id"],
-                screened_on=row["screened_on"],
-                sex=row["sex"],
-                age=row["age"],
-                answers={},
-                eligible=None,
-                outcome=row["outcome"],
-                reason=row["reason"] or "",
-            )
-            for row in self.checked.screening
-        ]
-        ScreeningRecord.objects.bulk_create(records, batch_size=BATCH)
-        return len(records)
+        trial, sites = self.trial.pk, self.sites
+        return rows_insert(
+            ScreeningRecord,
+            (
+                (
+                    trial,
+                    sites[row["site_code"]],
+                    row["screening_id"],
+                    row["screened_on"],
+                    row["sex"],
+                    row["age"],
+                    row["outcome"],
+                    row["reason"] or "",
+                )
+                for row in self.checked.screening
+            ),
+            fields=(
+                "trial_id",
+                "site_id",
+                "screening_id",
+                "screened_on",
+                "sex",
+                "age",
+                "outcome",
+                "reason",
+            ),
+            now=self.now,
+        )
 
     def _participants(self) -> int:
         screening_pk = dict(
             ScreeningRecord.objects.filter(trial=self.trial).values_list("screening_id", "pk")
         )
-        people = [
-            Participant(
-                trial=self.trial,
-                site_id=self.sites[row["site_code"]],
-                screening_id=screening_pk[row["screening_id"]],
-                participant_id=row["participant_id"],
-                consented_on=row["consented_on"],
-                sex=row["sex"],
-                age=row["age"],
-                height_cm=row["height_cm"],
-                weight_kg=row["weight_kg"],
-                hypertension=row["hypertension"],
-                diabetes=row["diabetes"],
-                creatinine_mg_dl=row["creatinine_mg_dl"],
-                randomized_on=row["randomized_on"],
-                bottle_number=row["bottle_number"],
-                withdrawn_on=row["withdrawn_on"],
-                withdrawal_reason=row["withdrawal_reason"] or "",
-            )
-            for row in self.checked.participants
-        ]
-        Participant.objects.bulk_create(people, batch_size=BATCH)
+        trial, sites = self.trial.pk, self.sites
+        count = rows_insert(
+            Participant,
+            (
+                (
+                    trial,
+                    sites[row["site_code"]],
+                    screening_pk[row["screening_id"]],
+                    row["participant_id"],
+                    row["consented_on"],
+                    row["sex"],
+                    row["age"],
+                    row["height_cm"],
+                    row["weight_kg"],
+                    row["hypertension"],
+                    row["diabetes"],
+                    row["creatinine_mg_dl"],
+                    row["randomized_on"],
+                    row["bottle_number"],
+                    row["withdrawn_on"],
+                    row["withdrawal_reason"] or "",
+                )
+                for row in self.checked.participants
+            ),
+            fields=(
+                "trial_id",
+                "site_id",
+                "screening_id",
+                "participant_id",
+                "consented_on",
+                "sex",
+                "age",
+                "height_cm",
+                "weight_kg",
+                "hypertension",
+                "diabetes",
+                "creatinine_mg_dl",
+                "randomized_on",
+                "bottle_number",
+                "withdrawn_on",
+                "withdrawal_reason",
+            ),
+            now=self.now,
+        )
         # participant_id -> (pk, consented_on, randomized_on, withdrawn_on)
         self.people = {
             pid: (pk, consented, randomized, withdrawn)
@@ -194,7 +222,7 @@ class _PackageWriter:
                 trial=self.trial
             ).values_list("participant_id", "pk", "consented_on", "randomized_on", "withdrawn_on")
         }
-        return len(people)
+        return count
 
     def _randomization_list(self) -> tuple[str | None, int]:
         """The imported list (arms sealed), and each participant's bottle recorded as
@@ -214,17 +242,28 @@ class _PackageWriter:
             rlist._history_user = self.by_user
             rlist._change_reason = self.reason
             rlist.save()
-            ListEntry.objects.bulk_create(
-                [
-                    ListEntry(
-                        randomization_list=rlist,
-                        bottle_number=row["bottle_number"],
-                        arm_sealed=seal_arm(row["arm_code"]),
-                        is_spare=bool(row["is_spare"]),
-                    ).seal(block=row["block"], stratum=row["stratum"] or "")
+            rows_insert(
+                ListEntry,
+                (
+                    (
+                        rlist.pk,
+                        row["bottle_number"],
+                        seal_arm(row["arm_code"]),
+                        bool(row["is_spare"]),
+                        *_sealed(rlist, row),
+                    )
                     for row in entries
-                ],
-                batch_size=BATCH,
+                ),
+                fields=(
+                    "randomization_list_id",
+                    "bottle_number",
+                    "arm_sealed",
+                    "is_spare",
+                    "block_sealed",
+                    "stratum_sealed",
+                    "stratum_key",
+                ),
+                now=self.now,
             )
         rlist = RandomizationList.objects.filter(trial=self.trial).first()
         if rlist is not None:
@@ -233,59 +272,85 @@ class _PackageWriter:
 
     def _allocations(self, rlist: RandomizationList) -> None:
         entry_pk = dict(rlist.entries.values_list("bottle_number", "pk"))
-        allocations = [
-            Allocation(
-                participant_id=self.people[row["participant_id"]][0],
-                list_entry_id=entry_pk[row["bottle_number"]],
-                kind=Allocation.Kind.RANDOMIZATION,
-                allocated_on=row["randomized_on"],
-                allocated_at=self.now,
-                by_user=self.by_user,
-            )
-            for row in self.checked.participants
-        ]
-        Allocation.objects.bulk_create(allocations, batch_size=BATCH)
-        if allocations and rlist.frozen_at is None:
+        count = rows_insert(
+            Allocation,
+            (
+                (
+                    self.people[row["participant_id"]][0],
+                    entry_pk[row["bottle_number"]],
+                    Allocation.Kind.RANDOMIZATION.value,
+                    row["randomized_on"],
+                    self.now,
+                    getattr(self.by_user, "pk", None),
+                )
+                for row in self.checked.participants
+            ),
+            fields=(
+                "participant_id",
+                "list_entry_id",
+                "kind",
+                "allocated_on",
+                "allocated_at",
+                "by_user_id",
+            ),
+            now=self.now,
+        )
+        if count and rlist.frozen_at is None:
             rlist.frozen_at = self.now
             rlist._history_user = self.by_user
             rlist._change_reason = self.reason
             rlist.save(update_fields=["frozen_at"])
 
-    def _diary_weeks(self) -> Iterator[DiaryWeek]:
+    DIARY_FIELDS = (
+        "participant_id",
+        "protocol_week_id",
+        "due_date",
+        "call_date",
+        "attempts",
+        "reached",
+        "cramps",
+        "duration_min",
+        "severity",
+        "capsules_missed",
+        "source",
+    )
+
+    def _diary_weeks(self) -> Iterator[tuple]:
         self.observed: dict[int, set[int]] = {}
+        people, weeks, observed = self.people, self.weeks, self.observed
         for _, row in typed_rows(self.checked.diary, FILES[DIARY], ProblemLog()):
-            pk, consented, randomized, _ = self.people[row["participant_id"]]
+            pk, consented, randomized, _ = people[row["participant_id"]]
             phase, week = row["phase"], row["week"]
             start = randomized if phase == "intervention" else consented
-            week_pk = self.weeks[(phase, week)]
-            self.observed.setdefault(pk, set()).add(week_pk)
-            yield DiaryWeek(
-                participant_id=pk,
-                protocol_week_id=week_pk,
-                due_date=week_due(start=start, week=week),
-                call_date=row["call_date"],
-                attempts=1,
-                reached=row["reached"],
-                cramps=row["cramps"],
-                duration_min=row["duration_min"],
-                severity=row["severity"],
-                capsules_missed=row["capsules_missed"],
-                source=row["source"] or ("phone" if row["reached"] else ""),
+            week_pk = weeks[(phase, week)]
+            seen = observed.get(pk)
+            if seen is None:
+                seen = observed[pk] = set()
+            seen.add(week_pk)
+            reached = row["reached"]
+            yield (
+                pk,
+                week_pk,
+                week_due(start=start, week=week),
+                row["call_date"],
+                1,
+                reached,
+                row["cramps"],
+                row["duration_min"],
+                row["severity"],
+                row["capsules_missed"],
+                row["source"] or ("phone" if reached else ""),
             )
 
     def _diary(self) -> int:
-        count = 0
-        for batch in _batches(self._diary_weeks(), BATCH):
-            DiaryWeek.objects.bulk_create(batch, batch_size=BATCH)
-            count += len(batch)
-        return count
+        return rows_insert(DiaryWeek, self._diary_weeks(), fields=self.DIARY_FIELDS, now=self.now)
 
     def _schedule_remaining_weeks(self) -> int:
         """Empty diary weeks for the protocol weeks without a row, as enrolment and
         randomization schedule them, so the calls still to come are due. None after
         a withdrawal; empty weeks are not exported."""
 
-        def empty_weeks() -> Iterator[DiaryWeek]:
+        def empty_weeks() -> Iterator[tuple]:
             for pk, consented, randomized, withdrawn in self.people.values():
                 seen = self.observed.get(pk, ())
                 for (phase, week), week_pk in self.weeks.items():
@@ -294,34 +359,33 @@ class _PackageWriter:
                     start = randomized if phase == "intervention" else consented
                     if withdrawn and week_start(start=start, week=week) > withdrawn:
                         continue
-                    yield DiaryWeek(
-                        participant_id=pk,
-                        protocol_week_id=week_pk,
-                        due_date=week_due(start=start, week=week),
-                    )
+                    yield pk, week_pk, week_due(start=start, week=week)
 
-        count = 0
-        for batch in _batches(empty_weeks(), BATCH):
-            DiaryWeek.objects.bulk_create(batch, batch_size=BATCH)
-            count += len(batch)
-        return count
+        return rows_insert(
+            DiaryWeek,
+            empty_weeks(),
+            fields=("participant_id", "protocol_week_id", "due_date"),
+            now=self.now,
+        )
 
     def _nights(self) -> tuple[int, int]:
         """The electronic diary's nights, then their cramps (numbered in file order)."""
         nights = (
-            Night(
-                participant_id=self.people[row["participant_id"]][0],
-                night=row["night"],
-                reported=row["reported"],
-                cramps=row["cramps"],
-                source=row["source"],
+            (
+                self.people[row["participant_id"]][0],
+                row["night"],
+                row["reported"],
+                row["cramps"],
+                row["source"],
             )
             for _, row in typed_rows(self.checked.nights, FILES[NIGHTS], ProblemLog())
         )
-        count = 0
-        for batch in _batches(nights, BATCH):
-            Night.objects.bulk_create(batch, batch_size=BATCH)
-            count += len(batch)
+        count = rows_insert(
+            Night,
+            nights,
+            fields=("participant_id", "night", "reported", "cramps", "source"),
+            now=self.now,
+        )
         if self.checked.cramp_events is None:
             return count, 0
         night_pk = {
@@ -332,22 +396,19 @@ class _PackageWriter:
         }
         positions: dict[int, int] = {}
 
-        def events() -> Iterator[CrampEvent]:
+        def events() -> Iterator[tuple]:
             table = self.checked.cramp_events
             for _, row in typed_rows(table, FILES[CRAMP_EVENTS], ProblemLog()):
                 pk = night_pk[(self.people[row["participant_id"]][0], row["night"])]
                 positions[pk] = positions.get(pk, 0) + 1
-                yield CrampEvent(
-                    night_id=pk,
-                    position=positions[pk],
-                    duration_min=row["duration_min"],
-                    severity=row["severity"],
-                )
+                yield pk, positions[pk], row["duration_min"], row["severity"]
 
-        cramps = 0
-        for batch in _batches(events(), BATCH):
-            CrampEvent.objects.bulk_create(batch, batch_size=BATCH)
-            cramps += len(batch)
+        cramps = rows_insert(
+            CrampEvent,
+            events(),
+            fields=("night_id", "position", "duration_min", "severity"),
+            now=self.now,
+        )
         return count, cramps
 
     def _adverse_events(self) -> int:
@@ -377,3 +438,11 @@ class _PackageWriter:
         history_bulk_create(
             CrampEvent.objects.filter(night__participant__trial=self.trial), **stamp
         )
+
+
+def _sealed(rlist: RandomizationList, row: dict) -> tuple[str, str, str]:
+    """The bottle's block and stratum as ListEntry.seal writes them."""
+    entry = ListEntry(randomization_list=rlist).seal(
+        block=row["block"], stratum=row["stratum"] or ""
+    )
+    return entry.block_sealed, entry.stratum_sealed, entry.stratum_key
