@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from analysis.conventions import IMPUTATION_LABELS
 from diary.models.artifacts import FileDownload, Job, StoredFile
 
 
@@ -92,6 +93,10 @@ class Report(Job):
     @property
     def imputation(self) -> str:
         return str(self.parameters.get("imputation", ""))
+
+    @property
+    def imputation_label(self) -> str:
+        return IMPUTATION_LABELS.get(self.imputation, self.imputation)
 
     @property
     def requester(self) -> str:
