@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-OUTCOME_NAMES = {
-    "frequency": "Cramps per week",
-    "duration": "Cramp duration, min",
-    "severity": "Cramp severity (1-10)",
-}
+from analysis.render.labels import OUTCOME_NAMES
+
+__all__ = ["OUTCOME_NAMES", "FlatTable", "flat_tables"]
 OUTCOME_DECIMALS = 2
 P_DECIMALS = 3
 
