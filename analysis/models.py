@@ -115,7 +115,9 @@ class ReportFile(StoredFile):
         HTML = "html", "HTML"
         XLSX = "xlsx", "Excel workbook"
         CSV = "csv", "CSV tables (zip)"
-        PNG = "png", "Figure (PNG)"
+        PNG = "png", "Figure (PNG, 300 dpi)"
+        SVG = "svg", "Figure (SVG)"
+        PDF = "pdf", "Figure (PDF)"
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=4, choices=Kind.choices)

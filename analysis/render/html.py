@@ -75,10 +75,15 @@ def render_html(report: dict) -> bytes:
         _change(report, arms),
         html_plan.supportive(report),
         _weekly(report, arms),
-        figure(figure2_png(report), "Figure 2. Observed weekly cramps, mean (SD)"),
+        figure(
+            figure2_png(report),
+            "Figure 2. Observed weekly cramps, mean (SD). The SD bars are drawn in full: "
+            "where one reaches below 0 it shows the spread of the weekly counts, not a "
+            "negative count.",
+        ),
         _adverse_events(report, arms),
         _consort(report, arms),
-        figure(consort_png(report), "CONSORT flow diagram"),
+        figure(consort_png(report), "CONSORT 2010 flow diagram"),
         _imputed(report, arms),
         _completeness(report, arms),
     ]
@@ -339,18 +344,41 @@ def _consort(report: dict, arms: list[dict]) -> str:
             classes.append("indent wrap")
     rows.append(["Randomized", str(consort["randomized"]), *blank])
     classes.append("")
-    for key, name in (
-        ("allocated", "Allocated"),
-        ("completed", "Completed the intervention"),
-        ("discontinued", "Discontinued"),
-        ("analysed", "Analysed"),
-    ):
-        counts = consort[key]
+    derived = {}
+    if "received" in consort:
+        derived["not_received"] = {
+            g: n - consort["received"][g] for g, n in consort["allocated"].items()
+        }
+    for key, name, reasons_key in CONSORT_GROUP_ROWS:
+        counts = consort.get(key, derived.get(key))
+        if counts is None:
+            continue
         rows.append([name, str(sum(counts.values())), *(str(counts[a["code"]]) for a in shown)])
         classes.append("")
+        by_group = consort.get(reasons_key, {}) if reasons_key else {}
+        totals: dict[str, int] = {}
+        for group_reasons in by_group.values():
+            for reason, count in group_reasons.items():
+                totals[reason] = totals.get(reason, 0) + count
+        for reason, count in sorted(totals.items(), key=lambda r: (-r[1], r[0])):
+            cells = [str(by_group.get(a["code"], {}).get(reason, 0)) for a in shown]
+            rows.append([reason, str(count), *cells])
+            classes.append("indent wrap")
     return "<h2>CONSORT flow</h2>\n" + table(
         "Participant flow", ["", "Total", *(a["label"] for a in shown)], rows, classes
     )
+
+
+CONSORT_GROUP_ROWS = (
+    ("allocated", "Allocated", None),
+    ("received", "Received the allocated intervention", None),
+    ("not_received", "Did not receive the allocated intervention", "not_received_reasons"),
+    ("completed", "Completed the intervention", None),
+    ("discontinued", "Discontinued the intervention", "discontinued_reasons"),
+    ("stopped_treatment", "Stopped the product, still followed", "stopped_treatment_reasons"),
+    ("lost_to_follow_up", "Lost to follow-up (no observed intervention week)", None),
+    ("analysed", "Analysed", None),
+)
 
 
 def _imputed(report: dict, arms: list[dict]) -> str:

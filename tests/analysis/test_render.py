@@ -7,13 +7,17 @@ import re
 import zipfile
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 
 from analysis.render import consort_png, figure2_png, render_csv, render_html, render_xlsx
 from analysis.render import format as fmt
+from analysis.render.figures import consort, figure2, figure_bytes, figure_files
 from analysis.report import build_report
 from tests.analysis.builders import GROUP_CODES, tiny_trial
+from tests.analysis.svg import svg_texts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -162,6 +166,85 @@ def test_pngs_are_valid_and_deterministic(report):
         first = render(report)
         assert first.startswith(PNG_SIGNATURE)
         assert render(report) == first
+
+
+def test_every_figure_comes_as_300_dpi_png_svg_and_pdf(report):
+    made = {fmt: dict(figure_files(report, fmt)) for fmt in ("png", "svg", "pdf")}
+    for files in made.values():
+        assert set(files) == {"figure2", "consort", "tipping-point"}
+    for png in made["png"].values():
+        image = Image.open(io.BytesIO(png))
+        assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+        assert image.size[0] >= 2400  # 8 inches at 300 dpi
+    assert all(svg.startswith(b"<?xml") for svg in made["svg"].values())
+    assert all(pdf.startswith(b"%PDF-") for pdf in made["pdf"].values())
+    assert dict(figure_files(report, "svg")) == made["svg"]  # same report, same bytes
+    assert dict(figure_files(report, "pdf")) == made["pdf"]
+
+
+def test_figure2_draws_the_sd_bars_in_full_below_zero(report):
+    points = report["figure2"]["points"]
+    lowest = min(
+        p[g]["mean"] - p[g]["sd"]
+        for p in points
+        for g in ("remedy", "dummy")
+        if p[g]["mean"] is not None and p[g]["sd"] is not None
+    )
+    assert lowest < 0  # the tiny trial has a bar that reaches below 0
+    axes = figure2(report).axes[0]
+    assert axes.get_ylim()[0] <= lowest
+    assert "drawn in full" in " ".join(svg_texts(figure_bytes(figure2(report), "svg")))
+
+
+def consort_boxes(svg: bytes, labels: list[str]) -> dict[str, list[str]]:
+    """{group label: the lines of its allocation, follow-up and analysis boxes}."""
+    texts = svg_texts(svg)
+    starts = [next(i for i, t in enumerate(texts) if f"to {label} (n =" in t) for label in labels]
+    ends = [*starts[1:], len(texts)]
+    return {label: texts[a:b] for label, a, b in zip(labels, starts, ends, strict=True)}
+
+
+def test_consort_diagram_has_every_consort_2010_box_per_group():
+    coded = build_report(tiny_trial(), view="coded", group_codes=GROUP_CODES)
+    svg = figure_bytes(consort(coded), "svg")
+    boxes = consort_boxes(svg, ["Group A", "Group B"])
+    # B is the remedy: P2 withdrew on day 10 ("moved away"); nobody missed every week
+    assert boxes["Group B"][:3] == [
+        "Allocated to Group B (n = 2)",
+        "\u2022 Received the allocated intervention (n = 2)",
+        "\u2022 Did not receive it (n = 0)",
+    ]
+    for line in (
+        "Lost to follow-up (n = 0)",
+        "Discontinued the intervention (n = 1)",
+        "\u2022 moved away (n = 1)",
+        "Analysed (n = 2)",
+    ):
+        assert line in boxes["Group B"], line
+    assert "Discontinued the intervention (n = 0)" in boxes["Group A"]
+    assert "Analysed (n = 2)" in boxes["Group A"]
+    text = " ".join(svg_texts(svg))
+    assert "Remedy" not in text and "Dummy" not in text  # a coded diagram names no arm
+
+
+def test_consort_counts_who_never_started_who_stopped_and_who_was_lost():
+    dataset = tiny_trial()
+    participants = dataset.participants.copy()
+    stopped = pd.to_datetime(["2023-01-16", None, "2023-01-20", None])
+    participants["treatment_stopped_on"] = stopped
+    participants["treatment_stop_reason"] = ["nausea", None, "forgot", None]
+    diary = dataset.diary[
+        ~((dataset.diary["participant_id"] == "P3") & (dataset.diary["phase"] == "intervention"))
+    ]
+    flow = build_report(replace(dataset, participants=participants, diary=diary), view="unblinded")[
+        "consort"
+    ]
+    assert flow["received"] == {"remedy": 1, "dummy": 2}  # P1 stopped on day 0
+    assert flow["not_received_reasons"] == {"remedy": {"nausea": 1}, "dummy": {}}
+    assert flow["stopped_treatment"] == {"remedy": 0, "dummy": 1}  # P3, followed to the end
+    assert flow["stopped_treatment_reasons"]["dummy"] == {"forgot": 1}
+    assert flow["discontinued_reasons"] == {"remedy": {"moved away": 1}, "dummy": {}}
+    assert flow["lost_to_follow_up"] == {"remedy": 0, "dummy": 1}  # P3: no observed week
 
 
 def test_html_prints_the_estimand_table_first_then_the_analysis_plan(report):

@@ -39,7 +39,7 @@ def test_before_the_lock_every_reporting_role_gets_an_open_report_by_default(tri
         "imputation": "participant_mean",
         "blinded": True,
         "table1_pvalues": False,  # no p-value in a report without groups
-        "formats": ["json", "html", "xlsx", "csv", "png"],
+        "formats": ["json", "html", "xlsx", "csv", "png", "svg", "pdf"],
     }
     assert not report.closed
 
