@@ -139,7 +139,7 @@ def test_report_request_refuses_an_unknown_imputation_view_or_format(trial):
     with pytest.raises(InvalidValue, match="imputation"):
         report_request(by_user=user, imputation="last_value_carried")
     with pytest.raises(InvalidValue, match="format"):
-        report_request(by_user=user, formats=["pdf"])
+        report_request(by_user=user, formats=["docx"])
     with pytest.raises(AccessDenied, match="view"):
         report_request(by_user=user, view="blinded")
     assert not Report.objects.exists()
