@@ -15,6 +15,12 @@ from analysis.stats import group_codes, grouped_means
 OUTCOMES = ("frequency", "duration", "severity")
 IMPUTATIONS = ("arm_week_mean", "participant_mean", "complete_case")
 DEFAULT_IMPUTATION = "arm_week_mean"
+# What each choice is called wherever a reader sees it (pages, reports, workbooks).
+IMPUTATION_LABELS = {
+    "arm_week_mean": "Arm-week mean (single mean imputation, as published)",
+    "participant_mean": "The participant's own mean (single mean imputation)",
+    "complete_case": "Complete cases (observed weeks only)",
+}
 
 
 def check_imputation(imputation: str) -> str:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from analysis.conventions import IMPUTATION_LABELS
 from diary.models.artifacts import FileDownload, Job, StoredFile
 
 
@@ -94,6 +95,10 @@ class Report(Job):
         return str(self.parameters.get("imputation", ""))
 
     @property
+    def imputation_label(self) -> str:
+        return IMPUTATION_LABELS.get(self.imputation, self.imputation)
+
+    @property
     def requester(self) -> str:
         return self.requested_by.get_username() if self.requested_by else self.requested_by_name
 
@@ -110,7 +115,9 @@ class ReportFile(StoredFile):
         HTML = "html", "HTML"
         XLSX = "xlsx", "Excel workbook"
         CSV = "csv", "CSV tables (zip)"
-        PNG = "png", "Figure (PNG)"
+        PNG = "png", "Figure (PNG, 300 dpi)"
+        SVG = "svg", "Figure (SVG)"
+        PDF = "pdf", "Figure (PDF)"
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=4, choices=Kind.choices)

@@ -124,7 +124,7 @@ def build_report(
         "estimands": plan["estimands"],
         "analyses": analysis_labels(plan),
         "plan": {key: value for key, value in plan.items() if key != "estimands"},
-        "consort": consort(dataset.screening, people, means["arm"], done, order),
+        "consort": consort(dataset.screening, people, means["arm"], done, order, observed=observed),
         "table1_pvalues": table1_pvalues and not groups.pooled,
         "table1": table1(people, order, pvalues=table1_pvalues),
         "baseline": baseline_summary(base, order),

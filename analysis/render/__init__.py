@@ -4,7 +4,13 @@ Each renderer takes the report dict and returns bytes; none computes statistics.
 """
 
 from analysis.render.csv import render_csv
-from analysis.render.figures import consort_png, figure2_png, tipping_png
+from analysis.render.figures import (
+    FIGURE_FORMATS,
+    consort_png,
+    figure2_png,
+    figure_files,
+    tipping_png,
+)
 from analysis.render.html import render_html
 from analysis.render.json import render_json
 from analysis.render.xlsx import render_xlsx
@@ -26,6 +32,8 @@ EXTENSIONS = {"json": "json", "html": "html", "xlsx": "xlsx", "csv": "zip"}
 __all__ = [
     "CONTENT_TYPES",
     "EXTENSIONS",
+    "FIGURE_FORMATS",
+    "figure_files",
     "RENDERERS",
     "consort_png",
     "figure2_png",

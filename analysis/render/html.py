@@ -13,7 +13,8 @@ from analysis.render import format as fmt
 from analysis.render import html_plan
 from analysis.render.figures import consort_png, figure2_png
 from analysis.render.htmlkit import e, figure, label_of, table
-from analysis.render.tables import OUTCOME_NAMES, TABLE1_ROWS
+from analysis.render.labels import OUTCOME_NAMES, WEEK_VALUES_NOTE, for_display, imputation_name
+from analysis.render.tables import TABLE1_ROWS
 
 STYLE = """
 body { font-family: Arial, Helvetica, sans-serif; margin: 2em auto; max-width: 62em;
@@ -37,6 +38,8 @@ section.plan p { max-width: 50em; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
 dt { font-weight: bold; } dd { margin: 0; font-family: monospace; }
 img { max-width: 100%; }
+td.footnote { white-space: normal; text-align: left; font-size: 0.85em; color: #444;
+       border-bottom: none; padding-top: 0.5em; }
 """
 
 VIEW_NAMES = {
@@ -47,6 +50,7 @@ VIEW_NAMES = {
 
 
 def render_html(report: dict) -> bytes:
+    report = for_display(report)
     arms = report["arms"]
     pooled = len(arms) == 1
     title = f"Intention-to-treat report: {report['trial']['title'] or report['trial']['code']}"
@@ -71,10 +75,15 @@ def render_html(report: dict) -> bytes:
         _change(report, arms),
         html_plan.supportive(report),
         _weekly(report, arms),
-        figure(figure2_png(report), "Figure 2. Observed weekly cramps, mean (SD)"),
+        figure(
+            figure2_png(report),
+            "Figure 2. Observed weekly cramps, mean (SD). The SD bars are drawn in full: "
+            "where one reaches below 0 it shows the spread of the weekly counts, not a "
+            "negative count.",
+        ),
         _adverse_events(report, arms),
         _consort(report, arms),
-        figure(consort_png(report), "CONSORT flow diagram"),
+        figure(consort_png(report), "CONSORT 2010 flow diagram"),
         _imputed(report, arms),
         _completeness(report, arms),
     ]
@@ -87,6 +96,11 @@ def render_html(report: dict) -> bytes:
     return page.encode("utf-8")
 
 
+def _week_values_note(outcomes) -> str:
+    """The footnote of a table of mean duration or severity over every week."""
+    return WEEK_VALUES_NOTE if {"duration", "severity"} & set(outcomes) else ""
+
+
 def _heading(arm: dict) -> tuple[str, str]:
     return arm["label"], f"(n = {arm['n']})"
 
@@ -97,7 +111,7 @@ def _about(report: dict) -> str:
     items = [
         ("Trial", trial["code"]),
         ("Report", VIEW_NAMES.get(report.get("view"), report.get("view"))),
-        ("Imputation", report["imputation"]),
+        ("Missing intervention weeks", imputation_name(report)),
         ("Weeks", weeks),
         ("Schema", report["schema"]),
         ("Data SHA-256", report["data_sha256"]),
@@ -170,7 +184,7 @@ def _comparison_table(outcomes: dict, arms: list[dict], caption: str) -> str:
         if not pooled:
             cells += [fmt.difference_ci(entry), fmt.p_value(entry["p"])]
         rows.append([OUTCOME_NAMES[outcome], *cells])
-    return table(caption, head, rows)
+    return table(caption, head, rows, footnote=_week_values_note(outcomes))
 
 
 def _table2(report: dict, arms: list[dict]) -> str:
@@ -199,6 +213,7 @@ def _ancova(report: dict) -> str:
         "participant mean on group and baseline value, single mean imputation)",
         ["Outcome", "Adjusted difference (95% CI)", "P value"],
         rows,
+        footnote=_week_values_note(report["outcomes"]["ancova"]),
     )
 
 
@@ -253,9 +268,15 @@ def _change(report: dict, arms: list[dict]) -> str:
             "Baseline (mean of the observed screening weeks)",
             ["Outcome", *baseline_columns],
             baseline,
+            footnote=_week_values_note(report["baseline"]),
         )
         + "\n"
-        + table("Change from baseline (intervention mean minus baseline)", head, rows)
+        + table(
+            "Change from baseline (intervention mean minus baseline)",
+            head,
+            rows,
+            footnote=_week_values_note(change),
+        )
     )
 
 
@@ -281,7 +302,9 @@ def _weekly(report: dict, arms: list[dict]) -> str:
             + ([] if pooled else [fmt.difference_ci(entry), fmt.p_value(entry["p"])])
             for entry in entries
         ]
-        parts.append(table(OUTCOME_NAMES[outcome], head, rows))
+        parts.append(
+            table(OUTCOME_NAMES[outcome], head, rows, footnote=_week_values_note([outcome]))
+        )
     return "\n".join(parts)
 
 
@@ -321,24 +344,47 @@ def _consort(report: dict, arms: list[dict]) -> str:
             classes.append("indent wrap")
     rows.append(["Randomized", str(consort["randomized"]), *blank])
     classes.append("")
-    for key, name in (
-        ("allocated", "Allocated"),
-        ("completed", "Completed the intervention"),
-        ("discontinued", "Discontinued"),
-        ("analysed", "Analysed"),
-    ):
-        counts = consort[key]
+    derived = {}
+    if "received" in consort:
+        derived["not_received"] = {
+            g: n - consort["received"][g] for g, n in consort["allocated"].items()
+        }
+    for key, name, reasons_key in CONSORT_GROUP_ROWS:
+        counts = consort.get(key, derived.get(key))
+        if counts is None:
+            continue
         rows.append([name, str(sum(counts.values())), *(str(counts[a["code"]]) for a in shown)])
         classes.append("")
+        by_group = consort.get(reasons_key, {}) if reasons_key else {}
+        totals: dict[str, int] = {}
+        for group_reasons in by_group.values():
+            for reason, count in group_reasons.items():
+                totals[reason] = totals.get(reason, 0) + count
+        for reason, count in sorted(totals.items(), key=lambda r: (-r[1], r[0])):
+            cells = [str(by_group.get(a["code"], {}).get(reason, 0)) for a in shown]
+            rows.append([reason, str(count), *cells])
+            classes.append("indent wrap")
     return "<h2>CONSORT flow</h2>\n" + table(
         "Participant flow", ["", "Total", *(a["label"] for a in shown)], rows, classes
     )
 
 
+CONSORT_GROUP_ROWS = (
+    ("allocated", "Allocated", None),
+    ("received", "Received the allocated intervention", None),
+    ("not_received", "Did not receive the allocated intervention", "not_received_reasons"),
+    ("completed", "Completed the intervention", None),
+    ("discontinued", "Discontinued the intervention", "discontinued_reasons"),
+    ("stopped_treatment", "Stopped the product, still followed", "stopped_treatment_reasons"),
+    ("lost_to_follow_up", "Lost to follow-up (no observed intervention week)", None),
+    ("analysed", "Analysed", None),
+)
+
+
 def _imputed(report: dict, arms: list[dict]) -> str:
     rows = [[a["label"], str(report["imputed"][a["code"]])] for a in arms]
     return table(
-        f"Participant-weeks filled in by imputation ({report['imputation']})",
+        f"Participant-weeks filled in by imputation ({imputation_name(report)})",
         ["Group", "Imputed participant-weeks"],
         rows,
     )

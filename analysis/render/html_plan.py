@@ -6,6 +6,7 @@ from __future__ import annotations
 from analysis.render import format as fmt
 from analysis.render.figures import tipping_png
 from analysis.render.htmlkit import LABELS, e, figure, label_of, lookup, table
+from analysis.render.labels import WEEK_VALUES_NOTE, imputation_name
 from analysis.render.tables import OUTCOME_NAMES
 
 # What each result of the report is, in the plan's words (CONSORT item 21).
@@ -133,7 +134,7 @@ def analysis_plan(report: dict) -> str:
         f"tipping-point grid is {_grid(plan.get('tipping_point_deltas', []))} cramps per "
         "week. The single mean imputation of the published analysis (filling a missing week "
         f"with the mean of its group in that week) is kept and labelled as such; the report "
-        f"was requested with {report['imputation']!r}.",
+        f"was requested with: {imputation_name(report).lower()}.",
         f"Adherence: capsules missed per observed week; a participant is adherent (per "
         f"protocol) when they took at least {100 * float(plan.get('adherence_threshold', 0)):.0f}"
         f"% of {plan.get('capsules_per_week')} capsules a week over their observed weeks.",
@@ -269,7 +270,10 @@ def _secondary(report: dict) -> str:
     ]
     rows = _difference_rows(report, keys, adjusted=adjusted)
     return "<h2>Secondary analyses</h2>\n" + table(
-        f"{LABELS['secondary']}: secondary outcomes, {report['difference']}", head, rows
+        f"{LABELS['secondary']}: secondary outcomes, {report['difference']}",
+        head,
+        rows,
+        footnote=WEEK_VALUES_NOTE,
     )
 
 

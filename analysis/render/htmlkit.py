@@ -25,8 +25,14 @@ def head_cell(heading: str | tuple[str, ...]) -> str:
 
 
 def table(
-    caption: str, head: list[str | tuple[str, ...]], rows: list[list[str]], classes=None
+    caption: str,
+    head: list[str | tuple[str, ...]],
+    rows: list[list[str]],
+    classes=None,
+    footnote: str = "",
 ) -> str:
+    """A table; a footnote is printed under its rows, inside the table, so that it is
+    copied with it."""
     classes = classes or [""] * len(rows)
     out = [f"<table>\n<caption>{e(caption)}</caption>\n<thead><tr>"]
     out += [f"<th>{head_cell(h)}</th>" for h in head]
@@ -38,7 +44,13 @@ def table(
             td_class = f' class="{css}"' if index == 0 and css.startswith("indent") else ""
             cells.append(f"<td{td_class}>{e(cell)}</td>")
         out.append(f"<tr{attr}>{''.join(cells)}</tr>\n")
-    out.append("</tbody>\n</table>")
+    out.append("</tbody>\n")
+    if footnote:
+        out.append(
+            f'<tfoot><tr><td class="footnote" colspan="{len(head)}">{e(footnote)}</td></tr>'
+            "</tfoot>\n"
+        )
+    out.append("</table>")
     return "".join(out)
 
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-OUTCOME_NAMES = {
-    "frequency": "Cramps per week",
-    "duration": "Cramp duration, min",
-    "severity": "Cramp severity (1-10)",
-}
+from analysis.render.labels import OUTCOME_NAMES
+
+__all__ = ["OUTCOME_NAMES", "FlatTable", "flat_tables"]
 OUTCOME_DECIMALS = 2
 P_DECIMALS = 3
 
@@ -121,10 +119,30 @@ def _consort(report: dict, groups: list[str]) -> FlatTable:
         for reason, count in sorted(reasons.items()):
             table.add([f"{outcome}: {reason or 'no reason given'}", count, *blank])
     table.add(["randomized", consort["randomized"], *blank])
-    for item in ("allocated", "completed", "discontinued", "analysed"):
+    for item in CONSORT_FLOW:
+        if item not in consort:
+            continue
         counts = consort[item]
         table.add([item, sum(counts.values()), *(counts[g] for g in groups)])
+        why = "not_received" if item == "received" else item  # reasons of the others
+        by_group = consort.get(f"{why}_reasons", {})
+        for reason in sorted({r for reasons in by_group.values() for r in reasons}):
+            cells = [by_group.get(g, {}).get(reason, 0) for g in groups]
+            table.add([f"{why}: {reason}", sum(cells), *cells])
     return table
+
+
+# The per-group rows of the CONSORT table, in the diagram's order; a row's reasons
+# (`<row>_reasons`) follow it.
+CONSORT_FLOW = (
+    "allocated",
+    "received",
+    "completed",
+    "discontinued",
+    "stopped_treatment",
+    "lost_to_follow_up",
+    "analysed",
+)
 
 
 TABLE1_ROWS = {

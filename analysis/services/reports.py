@@ -31,7 +31,7 @@ from analysis.conventions import DEFAULT_IMPUTATION, IMPUTATIONS
 from analysis.errors import AnalysisError
 from analysis.loader import itt_dataset
 from analysis.models import Report, ReportDownload, ReportFile, ReportRelease
-from analysis.render import RENDERERS, consort_png, figure2_png, tipping_png
+from analysis.render import FIGURE_FORMATS, RENDERERS, figure_files
 from analysis.report import build_report
 from analysis.selectors.reports import REQUESTERS, reports_for
 from diary.errors import AccessDenied, InvalidValue, RuleConflict, TrialError
@@ -54,7 +54,7 @@ from diary.services.jobs import (
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("json", "html", "xlsx", "csv", "png")
+FORMATS = ("json", "html", "xlsx", "csv", "png", "svg", "pdf")
 INTERNAL_ERROR = (
     "The report could not be built because of an internal error; the details are in the "
     "job's log. Retry it, or ask the trial's data manager."
@@ -343,15 +343,7 @@ def _produce(report: Report, attempt: int) -> Produced:
         "html": lambda: [Output("html", f"{stem}.html", RENDERERS["html"](result))],
         "xlsx": lambda: [Output("xlsx", f"{stem}.xlsx", RENDERERS["xlsx"](result))],
         "csv": lambda: [Output("csv", f"{stem}-tables.zip", RENDERERS["csv"](result))],
-        "png": lambda: [
-            Output("png", f"{stem}-figure2.png", figure2_png(result)),
-            Output("png", f"{stem}-consort.png", consort_png(result)),
-            *(
-                [Output("png", f"{stem}-tipping-point.png", png)]
-                if (png := tipping_png(result))
-                else []
-            ),
-        ],
+        **{fmt: functools.partial(_figures, result, stem, fmt) for fmt in FIGURE_FORMATS},
     }
     formats = [f for f in FORMATS if f in parameters["formats"]]
 
@@ -363,6 +355,11 @@ def _produce(report: Report, attempt: int) -> Produced:
     outputs, failed = outputs_render(REPORT_JOBS, report.pk, parts)
     _progress(report.pk, attempt, 92, "Writing the files")
     return Produced(outputs, failed, {"data_sha256": result["data_sha256"]})
+
+
+def _figures(result: dict, stem: str, fmt: str) -> list[Output]:
+    """The report's figures in one format: <stem>-figure2, -consort, -tipping-point."""
+    return [Output(fmt, f"{stem}-{name}.{fmt}", data) for name, data in figure_files(result, fmt)]
 
 
 def _progress(report_id, attempt: int, percent: int, stage: str) -> None:

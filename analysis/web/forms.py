@@ -20,7 +20,9 @@ FORMAT_LABELS = {
     "html": "HTML page with the tables and figures",
     "xlsx": "Excel workbook, one sheet per table",
     "csv": "CSV tables (zip)",
-    "png": "Figures (PNG)",
+    "png": "Figures (PNG, 300 dpi)",
+    "svg": "Figures (SVG, for editing)",
+    "pdf": "Figures (PDF, for print)",
 }
 VIEW_LABELS = {
     OPEN: "Open: all participants pooled, nothing by group",

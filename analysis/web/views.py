@@ -151,7 +151,13 @@ def report_release_revoke_view(request: HttpRequest, report_id: str, release_id:
 
 @reports_required
 def report_file(request: HttpRequest, report_id: str, file_id: str) -> FileResponse:
+    """A report's file, audited: the HTML page opens in the browser (`?download=1`
+    gives it as an attachment); every other file is an attachment."""
     stored = get_object_or_404(report_files_for(request.user), pk=file_id, report_id=report_id)
     return stored_file_response(
-        request, stored, via="web", record=partial(report_file_download, report_file=stored)
+        request,
+        stored,
+        via="web",
+        record=partial(report_file_download, report_file=stored),
+        inline="download" not in request.GET,
     )

@@ -19,6 +19,8 @@ from html.parser import HTMLParser
 
 from openpyxl import load_workbook
 
+from analysis.render.labels import KEYS
+
 # JSON keys and flat-table columns of between-group statistics.
 BETWEEN_KEYS = {
     "difference",
@@ -41,6 +43,8 @@ BETWEEN_COLUMNS = BETWEEN_KEYS | {
     "marginal_ci95_low",
     "marginal_ci95_high",
 }
+# ... and the workbook's headings of those columns
+BETWEEN_LABELS = {KEYS[key] for key in BETWEEN_COLUMNS if key in KEYS}
 BETWEEN_HEADINGS = re.compile(r"difference|p value|rate ratio|adjusted|significant", re.I)
 
 
@@ -141,7 +145,16 @@ def xlsx_cells(data: bytes) -> dict[tuple, str]:
     cells = {}
     for sheet in workbook.worksheets:
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        cells.update(_flat_cells(f"xlsx:{sheet.title}", rows[1:]))  # row 1 is the title
+        # a sheet holds tables one under the other, a blank row between; each table is
+        # its title, its heading row and its rows (a note under a table is one more row)
+        block: list[list] = []
+        for row in [*rows, []]:
+            if any(v is not None for v in row):
+                block.append(row)
+                continue
+            if block:
+                cells.update(_flat_cells(f"xlsx:{sheet.title}:{block[0][0]}", block[1:]))
+            block = []
     return cells
 
 
@@ -181,7 +194,11 @@ def split_by_group(key: tuple, codes: set[str], labels: set[str]) -> bool:
     (row, _), column = key[1], key[2]
     return (
         column in BETWEEN_COLUMNS
+        or column in BETWEEN_LABELS
+        or bool(BETWEEN_HEADINGS.search(column))
+        or "95% CI" in column
         or any(column.startswith(f"{code}_") for code in codes)
+        or any(label.lower() in column.lower() for label in labels)
         or row in codes
         or any(label.lower() in row.lower() for label in labels)
     )

@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import reverse
 
 from analysis.models import Report
-from analysis.render import consort_png, figure2_png, tipping_png
+from analysis.render.figures import FIGURE_FORMATS, consort, figure2, figure_bytes, tipping
 from analysis.services.reports import report_build, report_request_operator
 from diary.models import DiaryWeek, Participant
 from diary.selectors.allocation import participant_arm_codes
@@ -101,7 +101,10 @@ def _report_as(role: str, users: dict, capture) -> dict[str, bytes]:
     with capture(execute=True):
         response = client.post(
             reverse("analysis:report_new"),
-            {"imputation": "arm_week_mean", "formats": ["json", "html", "xlsx", "csv", "png"]},
+            {
+                "imputation": "arm_week_mean",
+                "formats": ["json", "html", "xlsx", "csv", "png", "svg", "pdf"],
+            },
         )
     assert response.status_code == 302, response.content.decode()[:500]
     report_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]  # /reports/<id>/
@@ -116,11 +119,12 @@ KIND_NAMES = {
     "xlsx": "report.xlsx",
     "csv": "report.zip",
 }
-FIGURES = {"figure2": figure2_png, "consort": consort_png, "point": tipping_png}
+FIGURES = {"figure2": figure2, "consort": consort, "point": tipping}
 
 
 def _download(client: Client, report: Report) -> dict[str, bytes]:
-    """{report.json, report.html, report.xlsx, report.zip, <figure>.png, api.json: bytes}."""
+    """{report.json, report.html, report.xlsx, report.zip, <figure>.<png|svg|pdf>,
+    api.json: bytes}."""
     files = {}
     for stored in report.files.all():
         response = client.get(reverse("analysis:report_file", args=[report.pk, stored.pk]))
@@ -135,13 +139,21 @@ def _download(client: Client, report: Report) -> dict[str, bytes]:
     return files
 
 
-def _pngs_come_from_the_json(files: dict[str, bytes]) -> None:
-    """The figures are drawn from the report's JSON alone, so what the JSON check finds
-    holds for them: redrawing them from the downloaded JSON gives the same bytes."""
+def _figure(name: str) -> tuple[str, str] | None:
+    """(figure, format) of a figure's file name ("consort.svg"), else None."""
+    stem, _, fmt = name.rpartition(".")
+    return (stem, fmt) if fmt in FIGURE_FORMATS and stem in FIGURES else None
+
+
+def _figures_come_from_the_json(files: dict[str, bytes]) -> None:
+    """The figures (PNG, SVG, PDF) are drawn from the report's JSON alone, so what the
+    JSON check finds holds for them: redrawing them from the downloaded JSON gives the
+    same bytes."""
     report = json.loads(files["report.json"])
     for name, data in files.items():
-        if name.endswith(".png"):
-            assert data == FIGURES[name.removesuffix(".png")](report), name
+        if figure := _figure(name):
+            stem, fmt = figure
+            assert data == figure_bytes(FIGURES[stem](report), fmt), name
 
 
 def _split_changes(before: dict[str, bytes], after: dict[str, bytes]) -> list[tuple]:
@@ -149,7 +161,7 @@ def _split_changes(before: dict[str, bytes], after: dict[str, bytes]) -> list[tu
     assert before.keys() == after.keys()
     found = []
     for name in sorted(before):
-        if name.endswith(".png"):
+        if _figure(name):
             continue  # checked through the JSON they are drawn from
         cells_before, cells_after = file_cells(name, before[name]), file_cells(name, after[name])
         found += [
@@ -173,7 +185,7 @@ def test_no_change_of_one_participant_shows_in_a_group_before_the_lock(
             _change(kind, participant, users)
             after = _report_as(role, users, django_capture_on_commit_callbacks)
             assert [a["code"] for a in json.loads(after["report.json"])["arms"]] == ["all"]
-            _pngs_come_from_the_json(after)
+            _figures_come_from_the_json(after)
             moved = changed(json_cells(before["report.json"]), json_cells(after["report.json"]))
             assert moved, f"{kind} of a participant of {arm} changed nothing"
             problems += [(arm, kind, *p) for p in _split_changes(before, after)]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import diary.simulation
+from tests.analysis.svg import svg_texts
 
 PUBLISHED = json.loads(
     (Path(diary.simulation.__file__).parent / "reference" / "vitk2_nlc_2024.json").read_text()
@@ -224,19 +225,48 @@ def test_demo_prints_every_table_row_beside_the_paper_and_all_match(reference_ru
 def test_demo_writes_the_report_files_to_the_folder_it_names(reference_run):
     folder = reference_run.demo_folder
     names = sorted(p.name for p in folder.iterdir())
-    assert names == [
-        "itt-report-consort.png",
-        "itt-report-figure2.png",
-        "itt-report-tables.zip",
-        "itt-report-tipping-point.png",
-        "itt-report.html",
-        "itt-report.json",
-        "itt-report.xlsx",
-    ]
+    assert names == sorted(
+        [
+            *(
+                f"itt-report-{figure}.{fmt}"
+                for figure in ("consort", "figure2", "tipping-point")
+                for fmt in ("png", "svg", "pdf")
+            ),
+            "itt-report-tables.zip",
+            "itt-report.html",
+            "itt-report.json",
+            "itt-report.xlsx",
+        ]
+    )
     assert str(folder) in reference_run.demo_stdout
     written = json.loads((folder / "itt-report.json").read_text())
     assert written["blinded"] is False
     assert written["data_sha256"] == reference_run.report["data_sha256"]
     for png in ("itt-report-consort.png", "itt-report-figure2.png", "itt-report-tipping-point.png"):
         assert (folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for figure in ("consort", "figure2", "tipping-point"):
+        assert (folder / f"itt-report-{figure}.svg").read_bytes().startswith(b"<?xml")
+        assert (folder / f"itt-report-{figure}.pdf").read_bytes()[:5] == b"%PDF-"
     assert (folder / "itt-report.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_demo_consort_diagram_shows_the_consort_2010_boxes_of_each_arm(reference_run):
+    texts = svg_texts((reference_run.demo_folder / "itt-report-consort.svg").read_bytes())
+    flow = reference_run.report["consort"]
+    codes = [arm["code"] for arm in reference_run.report["arms"]]
+    starts = [i for i, text in enumerate(texts) if text.startswith("Allocated to")]
+    boxes = dict(zip(codes, [texts[starts[0] : starts[1]], texts[starts[1] :]], strict=True))
+    assert boxes["vitamin_k2"][0] == "Allocated to Vitamin K2 (MK-7) 180 \u00b5g (n = 103)"
+    assert boxes["placebo"][0].endswith("(n = 96)")
+    for code, published in (("vitamin_k2", (103, 95, 8)), ("placebo", (96, 83, 13))):
+        allocated, completed, discontinued = published
+        lines = boxes[code]
+        assert f"\u2022 Received the allocated intervention (n = {flow['received'][code]})" in lines
+        assert f"Lost to follow-up (n = {flow['lost_to_follow_up'][code]})" in lines
+        assert f"Discontinued the intervention (n = {discontinued})" in lines
+        assert f"Completed the intervention (n = {completed})" in lines
+        assert f"Analysed (n = {allocated})" in lines  # intention to treat: all allocated
+        reasons = flow["discontinued_reasons"][code]
+        assert sum(reasons.values()) == discontinued
+        top = max(reasons.items(), key=lambda r: (r[1], r[0]))
+        assert any(line.endswith(f"(n = {top[1]})") and line.startswith("\u2022") for line in lines)

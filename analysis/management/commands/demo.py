@@ -29,16 +29,18 @@ from diary.selectors.trial import trial_or_none
 from diary.simulation.comparison import TABLE1, TABLE2, comparison_lines, paper_comparison
 
 REFERENCE = "vitk2-nlc-2024"
-FORMATS = ["json", "html", "xlsx", "csv", "png"]
+FORMATS = ["json", "html", "xlsx", "csv", "png", "svg", "pdf"]
 # What the report's files are called in the demo folder, by their suffix.
 DEMO_NAMES = {
     ".json": "itt-report.json",
     ".html": "itt-report.html",
     ".xlsx": "itt-report.xlsx",
     "-tables.zip": "itt-report-tables.zip",
-    "-figure2.png": "itt-report-figure2.png",
-    "-consort.png": "itt-report-consort.png",
-    "-tipping-point.png": "itt-report-tipping-point.png",
+    **{
+        f"-{figure}.{fmt}": f"itt-report-{figure}.{fmt}"
+        for figure in ("figure2", "consort", "tipping-point")
+        for fmt in ("png", "svg", "pdf")
+    },
 }
 WAIT_SECONDS = 600
 HINT_SECONDS = 5  # still queued after this long: say a worker is needed

@@ -132,7 +132,7 @@ def test_unblinded_reports_do_not_exist_for_blinded_readers(
     ("body", "field"),
     [
         ({"imputation": "last_value"}, "imputation"),
-        ({"formats": ["pdf"]}, "formats.0"),
+        ({"formats": ["docx"]}, "formats.0"),
         ({"formats": []}, "formats"),
         ({"blinded": "maybe"}, "blinded"),
         ({"view": "blinded"}, "view"),

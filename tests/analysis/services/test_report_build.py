@@ -31,6 +31,8 @@ from tests.factories import make_user
 
 reports_module = services.reports
 
+FIGURES = ("png", "svg", "pdf")  # each figure in each of these
+
 
 def _files_on_disk(media: Path) -> list[Path]:
     root = media / "reports"
@@ -64,8 +66,7 @@ def test_report_build_attaches_every_format_with_its_hash_and_size(stored, media
             f"{stem}.html",
             f"{stem}.xlsx",
             f"{stem}-tables.zip",
-            f"{stem}-figure2.png",
-            f"{stem}-consort.png",
+            *(f"{stem}-{figure}.{fmt}" for figure in ("figure2", "consort") for fmt in FIGURES),
         ]
     )
     for stored_file in report.files.all():
@@ -74,7 +75,7 @@ def test_report_build_attaches_every_format_with_its_hash_and_size(stored, media
         content = path.read_bytes()
         assert stored_file.size == len(content) > 0
         assert stored_file.sha256 == hashlib.sha256(content).hexdigest()
-    assert [p.parent for p in _files_on_disk(media)] == [report_folder(report.pk)] * 6
+    assert [p.parent for p in _files_on_disk(media)] == [report_folder(report.pk)] * 10
 
 
 def test_report_build_records_the_hash_of_the_data_it_read(stored, media):
@@ -152,7 +153,7 @@ def test_failed_build_leaves_no_file_and_a_retry_succeeds(stored, media, monkeyp
     assert report.status == Report.Status.DONE
     assert report.attempts == 2
     assert report.error == "" and report.failed_formats == {}
-    assert report.files.count() == 6
+    assert report.files.count() == 10
 
 
 def test_a_format_that_fails_is_listed_and_the_others_are_attached(stored, media, monkeypatch):
@@ -162,17 +163,13 @@ def test_a_format_that_fails_is_listed_and_the_others_are_attached(stored, media
     monkeypatch.setitem(reports_module.RENDERERS, "xlsx", broken)
     report = report_build(report=report_request_operator(os_user="ops"))
     assert report.status == Report.Status.DONE
-    assert sorted(report.files.values_list("kind", flat=True)) == [
-        "csv",
-        "html",
-        "json",
-        "png",
-        "png",
-    ]
+    assert sorted(report.files.values_list("kind", flat=True)) == sorted(
+        ["csv", "html", "json", *(fmt for fmt in FIGURES for _ in ("figure2", "consort"))]
+    )
     assert list(report.failed_formats) == ["xlsx"]
     assert "internal error" in report.failed_formats["xlsx"]
     assert "placebo" not in report.failed_formats["xlsx"]  # no detail (nor any arm)
-    assert len(_files_on_disk(media)) == 5
+    assert len(_files_on_disk(media)) == 9
 
 
 def test_a_failure_while_attaching_the_files_moves_nothing_into_place(stored, media, monkeypatch):

@@ -39,7 +39,7 @@ def test_before_the_lock_every_reporting_role_gets_an_open_report_by_default(tri
         "imputation": "participant_mean",
         "blinded": True,
         "table1_pvalues": False,  # no p-value in a report without groups
-        "formats": ["json", "html", "xlsx", "csv", "png"],
+        "formats": ["json", "html", "xlsx", "csv", "png", "svg", "pdf"],
     }
     assert not report.closed
 
@@ -139,7 +139,7 @@ def test_report_request_refuses_an_unknown_imputation_view_or_format(trial):
     with pytest.raises(InvalidValue, match="imputation"):
         report_request(by_user=user, imputation="last_value_carried")
     with pytest.raises(InvalidValue, match="format"):
-        report_request(by_user=user, formats=["pdf"])
+        report_request(by_user=user, formats=["docx"])
     with pytest.raises(AccessDenied, match="view"):
         report_request(by_user=user, view="blinded")
     assert not Report.objects.exists()

@@ -209,6 +209,34 @@ def test_download_returns_the_file_and_is_audited(stored):
     assert audit.via == "web"
 
 
+def test_html_report_opens_in_the_browser_under_a_strict_policy_and_is_audited(stored):
+    report = _done(formats=("json", "html"))
+    page_file = report.files.get(kind="html")
+    url = reverse("analysis:report_file", args=[report.pk, page_file.pk])
+    client = _client("coordinator")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("inline;")
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy
+    assert "script-src" not in policy
+    assert b"".join(response.streaming_content).startswith(b"<!DOCTYPE html>")
+    download = client.get(url + "?download=1")
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert [d.via for d in ReportDownload.objects.filter(report_file=page_file)] == ["web", "web"]
+    detail = client.get(reverse("analysis:report", args=[report.pk])).content.decode()
+    assert f'<a href="{url}" target="_blank"' in detail
+    assert f'<a href="{url}?download=1" download>' in detail
+
+
+def test_report_page_names_the_imputation_not_its_code(stored):
+    report = _done()
+    page = _client("coordinator").get(reverse("analysis:report", args=[report.pk]))
+    assert "Arm-week mean" in page.content.decode()
+    assert "arm_week_mean" not in page.content.decode()
+
+
 def test_blinded_report_pages_never_show_an_arm(stored):
     report = _done(formats=("json", "html"))
     client = _client("coordinator")
