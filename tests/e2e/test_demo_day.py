@@ -1,7 +1,8 @@
 """The demo's working day in a real browser (`make demo-day`): the research assistant
 works the call queue (a late call confirmed out of its window, a participant not
 reached, a call with an adverse event); the coordinator corrects the late call's date
-and creates an account."""
+and creates an account; the statistician asks for a report and reads it in the
+browser."""
 
 import io
 import re
@@ -159,3 +160,27 @@ def test_the_research_assistant_and_the_coordinator_work_the_demo_day(
     expect(page.locator(".messagelist")).to_contain_text("rachel")
     change = StaffAccessChange.objects.filter(username="rachel").get()
     assert change.changed_by_name and change.reason == "Joins the team at C1"
+
+    # The statistician asks for the (open) report and reads its HTML page in the browser.
+    page.context.clear_cookies()
+    log_in(page, live_server, "statistician", "Analysis reports")
+    page.get_by_role("link", name="Request a report").click()
+    formats = page.locator("input[name=formats]")
+    for i in range(formats.count()):
+        formats.nth(i).uncheck()
+    page.get_by_label("HTML page with the tables and figures").check()
+    page.get_by_role("button", name="Request the report").click()
+    link = page.get_by_role("link", name=re.compile(r"\.html$"))
+    for _ in range(30):
+        if link.count():
+            break
+        page.wait_for_timeout(2000)
+        page.reload()
+    with page.expect_popup() as opened:
+        link.click()
+    report = opened.value
+    expect(report.get_by_role("heading", level=1)).to_contain_text("Intention-to-treat report")
+    expect(report.locator("body")).to_contain_text("All randomized")
+    shoot(report, "demo-day-05-report-in-the-browser")
+    for word in ("Placebo", "Vitamin K2 (", "placebo", "vitamin_k2"):
+        assert word not in report.content(), word
