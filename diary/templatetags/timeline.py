@@ -8,7 +8,6 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from diary.templatetags.datamgmt import query_mark
 
@@ -26,8 +25,8 @@ ROW = (
     '    <td data-label="Severity" class="num">{}{}</td>{}{}\n'
     "  </tr>\n"
 )
-NOT_REACHED = mark_safe(' <span class="muted">(not reached)</span>')  # noqa: S308
-OUTSIDE = mark_safe(' <span class="flag">outside the window</span>')  # noqa: S308
+NOT_REACHED = format_html(' <span class="muted">{}</span>', "(not reached)")
+OUTSIDE = format_html(' <span class="flag">{}</span>', "outside the window")
 
 
 @register.simple_tag(takes_context=True)
