@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from diary.admin.allocation import ReadOnlyAdminMixin
 from diary.admin.audit import ReadOnlyInline, ServiceAdmin, SiteScopedAdminMixin
+from diary.admin.history import HistoryAdmin
 from diary.declarations import ADVERSE_EVENT
 from diary.declarations.records import WEEK_VALUES
 from diary.errors import InvalidValue
@@ -256,10 +257,11 @@ class CrampEventInline(ReadOnlyInline):
 
 
 @admin.register(Night)
-class NightAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class NightAdmin(SiteScopedAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
     """The participants' diary nights and their cramps, read-only here: a night is
     entered by the participant (their personal link) or by staff on the participant's
-    diary page, and corrected there (diary.services.nights.night_record)."""
+    diary page, and corrected there (diary.services.nights.night_record). Its
+    history is shown, never reverted."""
 
     list_display = ("participant", "night", "reported", "cramps", "source", "updated_at")
     list_filter = ("participant__site", "source", "reported")
