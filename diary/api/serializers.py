@@ -345,6 +345,12 @@ class DiaryWeekSerializer(serializers.ModelSerializer):
         source="protocol_week.phase", choices=Phase.choices, read_only=True
     )
     week = serializers.IntegerField(source="protocol_week.week", read_only=True)
+    source = serializers.ChoiceField(
+        choices=WeekSource.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Where a reached week's values come from; empty until it is reached.",
+    )
 
     class Meta:
         model = DiaryWeek
