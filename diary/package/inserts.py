@@ -1,7 +1,9 @@
-"""Rows written in bulk without model instances: one INSERT statement run with
-executemany per batch of plain tuples. Each distinct value of a column is prepared
-for the database once (dates, decimals), and the columns a row does not give take
-the field's default, as bulk_create would (the time of the import for auto_now)."""
+"""Rows written in bulk without model instances: on PostgreSQL one COPY ... FROM
+STDIN per table, elsewhere one INSERT statement run with executemany per batch of
+plain tuples. Each distinct value of a column is prepared for the database once
+(dates, decimals), and the columns a row does not give take the field's default, as
+bulk_create would (the time of the import for auto_now). Both run the table's
+constraints and triggers, row by row, as an INSERT does."""
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -55,29 +57,38 @@ def rows_insert(
         raise ValueError(f"{model.__name__} has no fields {', '.join(given)}")
     width = len(fields)
     order = _column_order(model, fields, columns)
+
+    def full_rows() -> Iterator[list]:
+        for row in rows:
+            if len(row) != width:
+                raise ValueError(f"a row of {len(row)} values for {width} fields")
+            values = list(row)
+            for position, prepare in prepared:
+                values[position] = prepare(values[position])
+            full = [values[i] for i in order] if order else values
+            for index, value in constants:
+                full.insert(index, value)
+            yield full
+
     quote = connection.ops.quote_name
     # Identifiers from the model's own metadata, quoted by the backend; values are
-    # parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  # nosec B608
-        quote(model._meta.db_table),
-        ", ".join(quote(c) for c in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
+    # parameters (or COPY's data stream).
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(c) for c in columns)
     count = 0
     with connection.cursor() as cursor:
-        for chunk in batches(rows, batch_size):
-            params = []
-            for row in chunk:
-                if len(row) != width:
-                    raise ValueError(f"a row of {len(row)} values for {width} fields")
-                values = list(row)
-                for position, prepare in prepared:
-                    values[position] = prepare(values[position])
-                full = [values[i] for i in order] if order else values
-                for index, value in constants:
-                    full.insert(index, value)
-                params.append(full)
-            cursor.executemany(sql, params)
+        if connection.vendor == "postgresql":
+            # COPY writes a large table many times faster than batched INSERTs.
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for full in full_rows():
+                    copy.write_row(full)
+                    count += 1
+            return count
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  # nosec B608
+            table, names, ", ".join(["%s"] * len(columns))
+        )
+        for chunk in batches(full_rows(), batch_size):
+            cursor.executemany(sql, chunk)
             count += len(chunk)
     return count
 
