@@ -137,6 +137,9 @@ class Value:
     bookkeeping: bool = False
     # Text columns may be wider than the value's limit (older rows, history rows).
     storage_length: int | None = None
+    # Contact details (a phone number): shown only to the roles that make the calls,
+    # never written to an export, which every role with exports may download.
+    direct_identifier: bool = False
 
     # -- derived facts ------------------------------------------------------------------
 

@@ -170,6 +170,7 @@ PARTICIPANT = Record(
             max_length=40,
             pattern=PHONE,
             pattern_help="Digits, spaces and + ( ) . - / only, starting with + or a digit.",
+            direct_identifier=True,
         ),
         event_date("consented_on", "Date of consent", required=True),
         text("consent_form_version", "Consent form version", 40),

@@ -22,6 +22,10 @@ is exported without any change here:
   (user, site, SignatureDef with the meaning, date and time, and the SHA-256 of the
   content signed as its CryptoBindingManifest).
 
+Minimum necessary: no file holds a direct identifier (the participant's phone number,
+`Value.direct_identifier`), whoever asked for it: every role with exports may
+download the files.
+
 Blinding: a blinded file holds no allocation; only an unblinded one (the unblinded
 statistician's) adds the form "Allocation" with each participant's arm.
 
@@ -35,7 +39,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET  # noqa: S405 - builds our own XML, parses nothing
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -509,6 +513,15 @@ def _admin_data(admin, trial: Trial, users: set) -> None:
     )
 
 
+def exported_records() -> tuple[ClinicalRecord, ...]:
+    """The clinical records as the file holds them: without direct identifiers (a
+    participant's phone number), which no export carries."""
+    return tuple(
+        replace(kind, values=tuple(v for v in kind.values if not v.direct_identifier))
+        for kind in clinical_records()
+    )
+
+
 def _study_oid(trial: Trial) -> str:
     return f"ST.{oid_part(trial.code)}"
 
@@ -516,7 +529,7 @@ def _study_oid(trial: Trial) -> str:
 def odm_document(*, trial: Trial, unblinded: bool, now: datetime | None = None) -> ET.Element:
     """The trial as an ODM 1.3.2 document (an ElementTree element)."""
     now = now or timezone.now()
-    kinds = clinical_records()
+    kinds = exported_records()
     events = study_events(trial, kinds)
     root = ET.Element(
         _tag("ODM"),

@@ -15,6 +15,7 @@ from diary.exports.odm import (
     odm_document,
     odm_reference_problems,
 )
+from diary.models import Participant
 from diary.selectors.casebook import clinical_records
 from diary.services.adverse_events import adverse_event_record
 from diary.services.calls import weekly_call_record
@@ -67,9 +68,13 @@ def test_the_metadata_comes_from_the_declarations(trial_with_history):
     root = _parse(odm_bytes(trial=trial_with_history, unblinded=False))
     items = {e.get("OID") for e in root.iterfind(".//odm:ItemDef", N)}
     declared = {
-        f"I.{k.name.upper()}.{v.name.upper()}" for k in clinical_records() for v in k.values
+        f"I.{k.name.upper()}.{v.name.upper()}"
+        for k in clinical_records()
+        for v in k.values
+        if not v.direct_identifier
     }
     assert items == declared
+    assert "I.PARTICIPANT.PHONE" not in items and "I.PARTICIPANT.PARTICIPANT_ID" in items
     events = [e.get("OID") for e in root.iterfind(".//odm:StudyEventDef", N)]
     assert events[:3] == ["SE.ENROLMENT", "SE.SCREENING.W1", "SE.SCREENING.W2"]
     assert "SE.INTERVENTION.W8" in events and "SE.AE" in events
@@ -141,6 +146,17 @@ def test_a_blinded_export_carries_no_allocation_and_an_unblinded_one_does(trial_
     root = _parse(unblinded)
     arm = root.find(".//odm:ItemData[@ItemOID='I.ALLOCATION.ARM']", N).get("Value")
     assert arm in {code for code, _ in arms}
+
+
+def test_no_file_holds_a_phone_number(trial_with_history):
+    """Every role with exports may download every export: the phone number, which only
+    the roles making the calls see, is in neither the metadata nor the data."""
+    participant = trial_with_history.participants.get()
+    Participant.objects.filter(pk=participant.pk).update(phone="+44 7700 900123")
+    for unblinded in (False, True):
+        content = odm_bytes(trial=trial_with_history, unblinded=unblinded).decode()
+        assert "7700" not in content and "PHONE" not in content
+        assert schema_errors(content.encode()) == []
 
 
 def test_the_command_writes_the_odm_file(trial_with_history, tmp_path):
