@@ -150,6 +150,12 @@ def weekly_call_record(
         )
         values["call_date"] = values["call_date"] or timezone.localdate()
         values["source"] = _week_source(diary_week, values, source, reason)
+        # Entry asks what the edit check of older data (capsules_missed_missing) queries.
+        intervention = diary_week.protocol_week.phase == Phase.INTERVENTION
+        if intervention and values["capsules_missed"] is None:
+            raise InvalidValue(
+                "Enter the number of capsules missed (0 if none).", field="capsules_missed"
+            )
     context = week_context(diary_week, out_of_window_confirmed=out_of_window)
     record_check(DIARY_WEEK, values, context=context)
     changes = dict(values)

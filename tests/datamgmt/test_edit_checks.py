@@ -5,10 +5,12 @@ the daily run finds what depends on the date."""
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from diary.declarations import ADVERSE_EVENT, DIARY_WEEK
-from diary.models import Query
+from diary.errors import InvalidValue
+from diary.models import DiaryWeek, Query
 from diary.services.adverse_events import adverse_event_record, adverse_event_update
 from diary.services.calls import weekly_call_record
 from diary.services.queries import edit_checks_run
@@ -62,8 +64,24 @@ def test_a_call_up_to_3_days_outside_its_window_is_clean(participant):
     assert not _queries("call_outside_window").exists()
 
 
+def _imported_without_capsules(participant):
+    """A reached intervention week as an imported package may hold it: the capsules
+    missed not recorded (entry refuses that; the edit check finds it in older data)."""
+    diary_week = call(participant, 1)
+    DiaryWeek.objects.filter(pk=diary_week.pk).update(capsules_missed=None)
+    edit_checks_run()
+    return week(participant, 1)
+
+
+def test_entry_refuses_a_reached_intervention_call_without_capsules_missed(participant):
+    with pytest.raises(InvalidValue) as refused:
+        call(participant, 1, capsules_missed=None)
+    assert refused.value.field == "capsules_missed"
+    assert week(participant, 1).reached is None
+
+
 def test_capsules_missed_missing_on_a_reached_call_raises_a_query(participant):
-    call(participant, 1, capsules_missed=None)
+    _imported_without_capsules(participant)
     query = _queries("capsules_missed_missing").get()
     assert query.field == "capsules_missed" and query.value_shown == ""
 
@@ -82,7 +100,7 @@ def test_a_not_reached_call_raises_no_capsule_query(participant):
 
 
 def test_a_corrected_value_closes_the_checks_open_query(participant, ra_c1):
-    diary_week = call(participant, 1, capsules_missed=None)
+    diary_week = _imported_without_capsules(participant)
     weekly_call_record(
         diary_week=diary_week,
         reached=True,
@@ -91,6 +109,7 @@ def test_a_corrected_value_closes_the_checks_open_query(participant, ra_c1):
         duration_min="1.5",
         severity="5",
         capsules_missed=1,
+        reason="capsules asked at the next call",
         by_user=ra_c1,
     )
     query = _queries("capsules_missed_missing").get()

@@ -215,3 +215,21 @@ def test_list_is_paginated(p_c1, p_c2, coordinator, api):
 def test_huge_or_malformed_ids_are_not_found(p_c1, coordinator, api):
     for pk in ("99999999999999999999999", "-1", "abc"):
         assert api(coordinator).get(f"/api/diary-weeks/{pk}/").status_code == 404
+
+
+def test_a_reached_intervention_call_without_capsules_missed_is_refused_as_the_form_refuses_it(
+    trial, site_c1, coordinator, ra_c1, api
+):
+    from diary.services.randomization import participant_randomize
+    from tests.factories import make_list, ready_to_randomize
+
+    make_list(trial)
+    participant = ready_to_randomize(trial, site_c1, participant_id="C1-050")
+    participant_randomize(participant=participant, by_user=coordinator)
+    week = participant.diary_weeks.get(protocol_week__phase="intervention", protocol_week__week=1)
+    body = {**REACHED, "call_date": None, "capsules_missed": None}
+    response = call(api(ra_c1), week, body)
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"capsules_missed"}
+    week.refresh_from_db()
+    assert week.reached is None
