@@ -19,3 +19,9 @@ def plausible_date(value: date) -> None:
         raise ValidationError(
             f"This date is before {EARLIEST_DATE.isoformat()}.", code="ancient_date"
         )
+
+
+def is_whole_number(text: str) -> bool:
+    """True when `text` is digits 0-9 only, as int() reads them: str.isdigit() also
+    accepts superscripts ("²") and other digits int() refuses with a ValueError."""
+    return bool(text) and text.isascii() and text.isdigit()

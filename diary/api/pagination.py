@@ -3,6 +3,8 @@
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from diary.validators import is_whole_number
+
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
@@ -14,7 +16,7 @@ class Pagination(PageNumberPagination):
         values = request.query_params.getlist(self.page_size_query_param)
         if not values:
             return self.page_size
-        valid = len(values) == 1 and values[0].isdigit()
+        valid = len(values) == 1 and is_whole_number(values[0])
         if not valid or not 1 <= int(values[0]) <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [f"Give one number from 1 to {self.max_page_size}."]}

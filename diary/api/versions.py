@@ -6,6 +6,7 @@ since (diary.services.audit.ensure_current)."""
 from rest_framework import exceptions, status
 
 from diary.errors import StaleRecord
+from diary.validators import is_whole_number
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -22,7 +23,7 @@ def if_match_version(request) -> int | None:
     tag = header.strip()
     tag = tag[2:] if tag.startswith("W/") else tag
     tag = tag.strip('"')
-    if not tag.isdigit():
+    if not is_whole_number(tag):
         raise exceptions.ValidationError({"If-Match": ['Send the record\'s ETag, e.g. "3".']})
     return int(tag)
 

@@ -38,6 +38,7 @@ from diary.declarations.predicates import (
     Present,
     implies,
 )
+from diary.validators import is_whole_number
 
 # The calendar a clinical date must fall in, at entry and on import.
 EARLIEST_DATE = date(1900, 1, 1)
@@ -471,7 +472,7 @@ def _parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        if text[:4].isdigit() and text[5:7].isdigit() and text[8:].isdigit():
+        if all(map(is_whole_number, (text[:4], text[5:7], text[8:]))):
             raise CellError(f"{text} is not a date that exists") from None
         raise CellError(f"{_show(text)} is not an ISO date (YYYY-MM-DD)") from None
 

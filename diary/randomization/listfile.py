@@ -15,6 +15,7 @@ import io
 from collections.abc import Iterable
 
 from diary.randomization.design import MAX_BOTTLES, ListRow
+from diary.validators import is_whole_number
 
 COLUMNS = ("bottle_number", "arm_code", "block", "stratum")
 SPARE_COLUMN = "is_spare"
@@ -42,7 +43,7 @@ def fingerprint(rows: Iterable[ListRow]) -> str:
 
 def _int(text: str) -> int | None:
     text = text.strip()
-    if not text.isdigit():
+    if not is_whole_number(text):
         return None
     return int(text)
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from diary.declarations import CRAMP_EVENT
 from diary.declarations.records import NIGHT_CRAMPS_MAX
+from diary.validators import is_whole_number
 
 DURATION = CRAMP_EVENT["duration_min"]
 SEVERITY_CHOICES = tuple(range(1, 11))
@@ -93,7 +94,7 @@ def _duration(text: str) -> Decimal | None:
 
 def _count(text: str) -> int | None:
     text = (text or "").strip()
-    if not text.isdigit():
+    if not is_whole_number(text):
         return None
     value = int(text)
     return value if 1 <= value <= NIGHT_CRAMPS_MAX else None
@@ -101,7 +102,7 @@ def _count(text: str) -> int | None:
 
 def _severity(text: str) -> int | None:
     text = (text or "").strip()
-    return int(text) if text.isdigit() and int(text) in SEVERITY_CHOICES else None
+    return int(text) if is_whole_number(text) and int(text) in SEVERITY_CHOICES else None
 
 
 def answers_from(data) -> tuple[Answers, str | None]:

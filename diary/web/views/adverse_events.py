@@ -9,6 +9,7 @@ from diary.selectors.calls import diary_week_for_call
 from diary.selectors.recipients import sae_alert_recipients
 from diary.selectors.scoping import adverse_events_for, participants_for
 from diary.services.adverse_events import adverse_event_record, adverse_event_update
+from diary.validators import is_whole_number
 from diary.web.access import data_entry_required
 from diary.web.errors import run_service
 from diary.web.forms.adverse_events import AdverseEventForm
@@ -17,7 +18,7 @@ from diary.web.forms.adverse_events import AdverseEventForm
 def _after_call(request, participant_id: str):
     """The call just saved when the form was opened from it (`?after=<phase>-<week>`)."""
     phase, _, week = request.GET.get("after", "").partition("-")
-    if phase not in Phase.values or not week.isdigit():
+    if phase not in Phase.values or not is_whole_number(week):
         return None
     return diary_week_for_call(
         user=request.user, participant_id=participant_id, phase=phase, week=int(week)

@@ -91,3 +91,31 @@ def test_malformed_json_is_a_400(p_c1, ra_c1, api):
     response = api(ra_c1).post("/api/adverse-events/", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
+
+
+# "²" is a digit to str.isdigit() but not to int(): every number read from a request
+# is read as the digits 0-9 only.
+SUPERSCRIPT_TWO = "\u00b2"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/participants/", "/api/diary-weeks/", "/api/adverse-events/", "/api/queries/"]
+)
+def test_a_page_size_in_superscript_digits_is_a_400(p_c1, coordinator, api, path):
+    response = api(coordinator).get(path, {"page_size": SUPERSCRIPT_TWO})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["page_size"]
+
+
+def test_a_version_tag_in_superscript_digits_is_a_400(p_c1, ra_c1, api):
+    week = p_c1.diary_weeks.order_by("due_date").first()
+    response = api(ra_c1).post(
+        f"/api/diary-weeks/{week.pk}/call/",
+        {"reached": False, "call_date": "2023-01-09", "version": week.version},
+        format="json",
+        HTTP_IF_MATCH=f'W/"{SUPERSCRIPT_TWO}"',
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["If-Match"]
+    week.refresh_from_db()
+    assert week.attempts == 0

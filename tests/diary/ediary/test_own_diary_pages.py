@@ -52,6 +52,20 @@ def test_a_wrong_answer_asks_the_same_question_again(client, token):
     assert "Cramp 1 of 2: how long" in page and 'role="alert"' in page
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"had": "yes", "count": "\u00b2"},
+        {"had": "yes", "count": "1", "d1": "2", "s1": "\u00b2", "save": "1"},
+    ],
+)
+def test_a_superscript_digit_asks_the_same_question_again(client, token, data):
+    """ "²" is a digit to str.isdigit() but not to int()."""
+    page = client.post(f"/diary/{token}/nights/{LAST}/", data)
+    assert page.status_code == 200 and 'role="alert"' in page.content.decode()
+    assert not Night.objects.exists()
+
+
 def test_back_forgets_the_last_answer(client, token):
     url = f"/diary/{token}/nights/{LAST}/"
     page = client.post(url, {"had": "yes", "count": "2", "back": "1"}).content.decode()

@@ -82,3 +82,12 @@ def test_import_refuses_a_file_that_is_not_utf8():
     assert parse_csv("bottle_number,arm_code\n1,placébo\n".encode("latin-1"))[1] == [
         "the list: the file is not UTF-8 text."
     ]
+
+
+def test_superscript_digits_are_refused_naming_line_and_column():
+    """ "²" is a digit to str.isdigit() but not to int()."""
+    data = "bottle_number,arm_code,block\n\u00b2,placebo,1\n1,vitamin_k2,\u00b2\n".encode()
+    rows, errors = parse_csv(data)
+    assert len(errors) == 2
+    assert "line 2" in errors[0] and "bottle_number" in errors[0]
+    assert "line 3" in errors[1] and "block" in errors[1]

@@ -111,3 +111,11 @@ def test_adverse_event_of_another_site_is_not_found(event, ra_c2):
 
     url = reverse("diary:adverse_event_edit", args=["C1-001", event.pk])
     assert signed_in(ra_c2).get(url).status_code == 404
+
+
+def test_a_week_in_superscript_digits_after_the_form_is_ignored(ra, participant, today):
+    """ "²" is a digit to str.isdigit() but not to int(): no 500, no return link."""
+    url = reverse("diary:adverse_event_new", args=["C1-001"]) + "?after=screening-\u00b2"
+    assert ra.get(url).status_code == 200
+    response = ra.post(url, ae_post(today))
+    assert response["Location"] == reverse("diary:participant", args=["C1-001"])
