@@ -178,17 +178,23 @@ class StaffAdmin(admin.ModelAdmin):
                 ("Name", {"fields": ("first_name", "last_name")}),
                 (None, {"fields": ("reason",)}),
             ]
+        reason = [] if self._view_only(request, obj) else [(None, {"fields": ("reason",)})]
         return [
             ("Access", {"fields": ("role", "sites", "email", "is_active")}),
             ("Name", {"fields": ("first_name", "last_name")}),
-            (None, {"fields": ("reason",)}),
+            *reason,
             ("History", {"fields": ("last_login", "date_joined", "access_history")}),
         ]
+
+    def _view_only(self, request, obj) -> bool:
+        """An account the user may read but not change (an operator-only role's)."""
+        return obj is not None and not self.has_change_permission(request, obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = self.add_form if obj is None else self.form
         kwargs["form"] = base
-        kwargs["fields"] = None
+        # A page shown read-only has no form fields (Django extends `exclude` with them).
+        kwargs["fields"] = () if self._view_only(request, obj) else None
         form_class = super().get_form(request, obj, change=change, **kwargs)
 
         class WithUser(form_class):

@@ -221,3 +221,17 @@ def test_coordinators_list_and_revoke_api_tokens_but_cannot_make_one(coordinator
     )
     assert response.status_code == 302
     assert not AuthToken.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["unblinded_statistician", "dsmb_member"])
+def test_an_operator_only_account_is_shown_read_only_to_coordinators(
+    coordinator_client, trial, role
+):
+    user = make_user(role)
+    page = coordinator_client.get(_change_url(user))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert user.username in content and 'name="reason"' not in content
+    refused = coordinator_client.post(_change_url(user), {"role": "coordinator", "reason": "x"})
+    assert refused.status_code == 403
+    assert User.objects.get(pk=user.pk).groups.get().name == role
