@@ -9,16 +9,39 @@ but not editable: the tasks read no user from them.
 
 from django.contrib import admin, messages
 from django_celery_beat.admin import PeriodicTaskAdmin as BeatPeriodicTaskAdmin
+from django_celery_beat.admin import PeriodicTaskForm as BeatPeriodicTaskForm
 from django_celery_beat.models import PeriodicTask
 
-from diary.errors import TrialError
-from diary.services.schedules import schedule_run_now
+from diary.errors import InvalidValue, TrialError
+from diary.services.schedules import schedule_arguments, schedule_run_now
 
 admin.site.unregister(PeriodicTask)
 
 
+class PeriodicTaskForm(BeatPeriodicTaskForm):
+    """The package's form, refusing arguments that do not fit the task: such a schedule
+    would fail at every run."""
+
+    def clean(self):
+        data = super().clean()
+        if "args" in self.errors or "kwargs" in self.errors:
+            return data
+        draft = PeriodicTask(
+            name=data.get("name") or "",
+            task=data.get("task") or "",
+            args=data.get("args") or "[]",
+            kwargs=data.get("kwargs") or "{}",
+        )
+        try:
+            schedule_arguments(draft)
+        except InvalidValue as exc:
+            self.add_error("args", exc.message)
+        return data
+
+
 @admin.register(PeriodicTask)
 class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):
+    form = PeriodicTaskForm
     actions = ("run_selected_now", "enable_tasks", "disable_tasks", "toggle_tasks")
     readonly_fields = (*BeatPeriodicTaskAdmin.readonly_fields, "headers")
 

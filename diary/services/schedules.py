@@ -5,6 +5,7 @@ no user from their message: headers stored on a periodic task, which coordinator
 may edit, travel in every message beat sends.
 """
 
+import inspect
 import json
 import uuid
 
@@ -25,6 +26,7 @@ def schedule_run_now(*, periodic_task: PeriodicTask, by_user) -> str:
     job = current_app.tasks.get(periodic_task.task)
     if job is None:
         raise InvalidValue(f"{periodic_task.name}: unknown task {periodic_task.task}.")
+    args, kwargs = schedule_arguments(periodic_task, job)
     task_id = str(uuid.uuid4())
     if periodic_task.task in RUN_NOW_AWARE:
         # Saved (committed) before the task is queued, so the worker finds it.
@@ -36,10 +38,40 @@ def schedule_run_now(*, periodic_task: PeriodicTask, by_user) -> str:
         )
     options = {"queue": periodic_task.queue} if periodic_task.queue else {}
     job.apply_async(
-        args=json.loads(periodic_task.args or "[]"),
-        kwargs=json.loads(periodic_task.kwargs or "{}"),
+        args=args,
+        kwargs=kwargs,
         task_id=task_id,
         headers={"periodic_task_name": periodic_task.name},
         **options,
     )
     return task_id
+
+
+def schedule_arguments(periodic_task: PeriodicTask, job=None) -> tuple[list, dict]:
+    """The schedule's positional and keyword arguments, checked against its task's
+    signature. Raises InvalidValue (field "args") naming what does not fit: such a
+    schedule would fail at every run."""
+    if job is None:
+        current_app.loader.import_default_modules()
+        job = current_app.tasks.get(periodic_task.task)
+    try:
+        args = json.loads(periodic_task.args or "[]")
+        kwargs = json.loads(periodic_task.kwargs or "{}")
+    except json.JSONDecodeError as exc:
+        raise InvalidValue(f"{periodic_task.name}: the arguments are not JSON ({exc}).") from None
+    if not isinstance(args, list) or not isinstance(kwargs, dict):
+        raise InvalidValue(
+            f"{periodic_task.name}: the positional arguments must be a JSON list and the "
+            "keyword arguments a JSON object.",
+            field="args",
+        )
+    if job is not None:
+        try:
+            inspect.signature(job.run).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise InvalidValue(
+                f"{periodic_task.name}: the arguments do not fit the task {periodic_task.task} "
+                f"({exc}).",
+                field="args",
+            ) from None
+    return args, kwargs

@@ -100,3 +100,45 @@ def test_a_run_now_header_sent_without_the_admin_is_ignored(data_trial):
         scheduled_data_export.apply_async(kwargs={"formats": ["codebook"]}, headers=headers).get()
     [run] = ExportRun.objects.all()
     assert run.requester == "schedule:Nightly data export (blinded)"
+
+
+@pytest.mark.parametrize(
+    ("task_name", "args", "kwargs"),
+    [
+        ("diary.build_export", "[]", "{}"),  # a required argument missing
+        ("diary.overdue_call_digest", "[]", '{"bogus": 1}'),  # an unknown keyword
+    ],
+)
+def test_a_schedule_whose_arguments_do_not_fit_its_task_is_refused(
+    data_trial, task_name, args, kwargs
+):
+    client = Client()
+    client.force_login(staff("coordinator"))
+    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
+    form = {
+        "name": "Misfit",
+        "regtask": task_name,
+        "task": "",
+        "enabled": "on",
+        "interval": every_minute.pk,
+        "args": args,
+        "kwargs": kwargs,
+        "expire_seconds": "",
+        "priority": "",
+    }
+    page = client.post("/admin/django_celery_beat/periodictask/add/", form)
+    assert page.status_code == 200
+    assert "do not fit the task" in page.content.decode()
+    assert not PeriodicTask.objects.filter(name="Misfit").exists()
+    # One stored by another door is refused by "Run now" with a message, not a 500.
+    task = PeriodicTask.objects.create(
+        name="Misfit", task=task_name, args=args, kwargs=kwargs, interval=every_minute
+    )
+    response = client.post(
+        "/admin/django_celery_beat/periodictask/",
+        {"action": "run_selected_now", "_selected_action": [task.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "do not fit the task" in response.content.decode()
+    assert not ScheduleRunRequest.objects.exists()
