@@ -91,6 +91,9 @@ def week_call(request: HttpRequest, participant_id: str, phase: str, week: int) 
 @data_entry_required
 def week_saved(request: HttpRequest, participant_id: str, phase: str, week: int) -> HttpResponse:
     diary_week = _week_or_404(request, participant_id, phase, week)
+    if diary_week.reached is None and not diary_week.attempts:
+        # Nothing was saved for a week never called: its form is the page to show.
+        return redirect("diary:week_call", participant_id, phase, week)
     return render(
         request,
         "diary/calls/call_saved.html",

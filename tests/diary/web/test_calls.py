@@ -348,3 +348,11 @@ def test_not_reached_on_an_old_week_says_it_has_left_the_queue(ra, trial, site_c
     page = ra.post(call_url(pid="C1-003"), values, follow=True).content.decode()
     assert "no longer in the call queue" in page
     assert "C1-003" not in ra.get(reverse("diary:calls")).content.decode()
+
+
+def test_the_saved_page_of_a_week_never_called_leads_to_its_call_form(ra, participant):
+    """Nothing was saved: no "Saved: not reached on ." page."""
+    saved = reverse("diary:week_saved", args=["C1-001", "screening", 2])
+    response = ra.get(saved)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("diary:week_call", args=["C1-001", "screening", 2])
