@@ -22,6 +22,10 @@ class NoTrialConfigured(TrialError):
     pass
 
 
+class AlreadySubmitted(TrialError):
+    """The same create form was sent before: what it holds is recorded already."""
+
+
 class InvalidValue(TrialError):
     """The values given break a rule of their own record (a range, a value required
     when another is given)."""

@@ -20,6 +20,7 @@ from .participants import Participant
 from .schedules import ScheduleRunRequest
 from .screening import EligibilityCriterion, ScreeningOutcome, ScreeningRecord, Sex
 from .staff import SiteAssignment, StaffAccessChange
+from .submissions import FormSubmission
 from .trial import Arm, ArmRole, Phase, ProtocolWeek, Site, Trial
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "Relatedness",
     "ReminderChannel",
     "ScheduleRunRequest",
+    "FormSubmission",
     "ScreeningOutcome",
     "ScreeningRecord",
     "SdvMark",

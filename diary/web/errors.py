@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms
+from django.db import transaction
 
-from diary.errors import TrialError
+from diary.errors import AlreadySubmitted, TrialError
+from diary.services.submissions import submission_claim
 
 T = TypeVar("T")
 
@@ -44,3 +46,22 @@ def run_service(form: forms.BaseForm, service: Callable[..., T], /, **kwargs: An
     except TrialError as exc:
         add_trial_error(form, exc)
         return None
+
+
+def run_service_once(
+    form: forms.BaseForm, service: Callable[..., T], /, *, by_user, **kwargs: Any
+) -> tuple[T | None, bool]:
+    """`run_service` for a create form carrying a key (forms.base.submission_field):
+    (what the service returned, False), or (None, True) when the same form was sent
+    before and its record is there already. A form without a key simply runs."""
+    key = form.cleaned_data.get("submission")
+    try:
+        with transaction.atomic():
+            if key is not None:
+                submission_claim(key=key, by_user=by_user)
+            return service(by_user=by_user, **kwargs), False
+    except AlreadySubmitted:
+        return None, True
+    except TrialError as exc:
+        add_trial_error(form, exc)
+        return None, False

@@ -199,3 +199,26 @@ def test_the_progress_report_and_the_admin_count_queries_as_the_pages_do(
 def test_the_sdv_page_keeps_the_header_naming_the_monitors_site(monitor, participant):
     page = signed_in(monitor).get("/sdv/").content.decode()
     assert '<span class="sites">Site: C1</span>' in page
+
+
+def test_a_query_form_sent_twice_raises_one_query(participant, monitor):
+    import re
+
+    diary_week = call(participant, 1, severity="6")
+    pid = participant.participant_id
+    client = signed_in(monitor)
+    form = client.get(
+        f"/participants/{pid}/queries/new/?record=diary&id={diary_week.pk}&value=severity"
+    ).content.decode()
+    key = re.search(r'name="submission" value="([0-9a-f-]{36})"', form).group(1)
+    data = {
+        "record": "diary",
+        "id": diary_week.pk,
+        "value": "severity",
+        "text": "Check the card.",
+        "submission": key,
+    }
+    assert client.post(f"/participants/{pid}/queries/new/", data).status_code == 302
+    again = client.post(f"/participants/{pid}/queries/new/", data, follow=True)
+    assert "sent already" in again.content.decode()
+    assert Query.objects.count() == 1

@@ -12,6 +12,7 @@ from diary.web.forms.base import (
     as_bool,
     from_bool,
     reason_field,
+    submission_field,
     today,
     version_field,
 )
@@ -19,6 +20,7 @@ from diary.web.forms.base import (
 
 class AdverseEventForm(TrialForm):
     version = version_field()
+    submission = submission_field()
     onset_on = ADVERSE_EVENT["onset_on"].form_field(label="Date the problem began")
     term = ADVERSE_EVENT["term"].form_field(label="What is the problem?")
     serious = ADVERSE_EVENT["serious"].form_field(label="Is it serious?")

@@ -1,5 +1,7 @@
 """Shared form pieces: widgets that suit a keyboard and a tablet, yes/no questions."""
 
+import uuid
+
 from django import forms
 from django.utils import timezone
 
@@ -58,6 +60,12 @@ def version_field() -> forms.IntegerField:
     """The version of the record the form was opened on: a change made from an
     out-of-date form is refused, and the same form sent twice records once."""
     return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+def submission_field() -> forms.UUIDField:
+    """A key new with each form shown: the same form sent twice records once
+    (diary.web.errors.run_service_once)."""
+    return forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
 
 
 def as_bool(value: str | None) -> bool | None:

@@ -5,7 +5,13 @@ from django import forms
 
 from diary.models.datamgmt import QUERY_TEXT_MAX
 from diary.services.casebooks import SIGNATURE_MEANING
-from diary.web.forms.base import TrialForm, as_bool, reason_field, version_field
+from diary.web.forms.base import (
+    TrialForm,
+    as_bool,
+    reason_field,
+    submission_field,
+    version_field,
+)
 
 
 def _text(label: str, *, required: bool = True, rows: int = 3) -> forms.CharField:
@@ -19,6 +25,7 @@ def _text(label: str, *, required: bool = True, rows: int = 3) -> forms.CharFiel
 
 class QueryRaiseForm(TrialForm):
     service_fields = {"field": "value"}
+    submission = submission_field()
 
     def __init__(self, *args, kind, initial_value: str = "", **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from diary.selectors.scoping import adverse_events_for, participants_for
 from diary.services.adverse_events import adverse_event_record, adverse_event_update
 from diary.validators import is_whole_number
 from diary.web.access import data_entry_required
-from diary.web.errors import run_service
+from diary.web.errors import run_service, run_service_once
 from diary.web.forms.adverse_events import AdverseEventForm
 
 
@@ -46,17 +46,22 @@ def adverse_event_new(request: HttpRequest, participant_id: str) -> HttpResponse
     after = _after_call(request, participant_id)
     form = AdverseEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        event = run_service(
+        event, already = run_service_once(
             form,
             adverse_event_record,
             participant=participant,
             by_user=request.user,
             **form.values(),
         )
-        if form.is_valid():
+        if already:
+            messages.info(
+                request, "This form was sent already: the adverse event is recorded once."
+            )
+        elif form.is_valid():
             messages.success(request, f"Adverse event recorded: {event.term} ({event.onset_on}).")
             if event.serious:
                 _say_who_is_alerted(request, participant)
+        if form.is_valid():
             if after is not None:
                 return redirect(
                     "diary:week_saved",

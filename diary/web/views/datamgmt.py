@@ -44,7 +44,7 @@ from diary.services.casebooks import (
 from diary.services.queries import query_answer, query_close, query_raise, query_reopen
 from diary.services.sdv import FormTarget, sdv_verify
 from diary.web.access import clinical_read_required, roles_in
-from diary.web.errors import run_service
+from diary.web.errors import run_service, run_service_once
 from diary.web.forms.datamgmt import (
     CasebookLockForm,
     CasebookUnlockForm,
@@ -206,7 +206,7 @@ def query_new(request: HttpRequest, participant_id: str) -> HttpResponse:
         initial_value=source.get("value", ""),
     )
     if request.method == "POST" and form.is_valid():
-        query = run_service(
+        query, already = run_service_once(
             form,
             query_raise,
             record=kind.name,
@@ -216,6 +216,9 @@ def query_new(request: HttpRequest, participant_id: str) -> HttpResponse:
             by_user=request.user,
             instance=instance,
         )
+        if already:
+            messages.info(request, "This form was sent already: the query is raised once.")
+            return redirect("diary:casebook", participant.participant_id)
         if query is not None:
             messages.success(request, f"Query {query.pk} raised; the site will answer it.")
             return redirect("diary:casebook", participant.participant_id)

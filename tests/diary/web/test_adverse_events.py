@@ -1,5 +1,6 @@
 """Recording and correcting adverse events from the web pages."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -37,6 +38,10 @@ def test_record_an_adverse_event(ra, participant, today):
 
 
 def test_adverse_event_after_a_call_returns_to_the_call_confirmation(ra, participant, today):
+    from diary.services.calls import weekly_call_record
+
+    week = participant.diary_weeks.get(protocol_week__phase="screening", protocol_week__week=1)
+    weekly_call_record(diary_week=week, reached=False, by_user=None)
     url = reverse("diary:adverse_event_new", args=["C1-001"]) + "?after=screening-1"
     response = ra.post(url, ae_post(today), follow=True)
     assert response.redirect_chain[-1][0] == reverse(
@@ -119,3 +124,34 @@ def test_a_week_in_superscript_digits_after_the_form_is_ignored(ra, participant,
     assert ra.get(url).status_code == 200
     response = ra.post(url, ae_post(today))
     assert response["Location"] == reverse("diary:participant", args=["C1-001"])
+
+
+def test_the_same_form_sent_twice_records_one_event_and_one_alert(ra, participant, today):
+    from diary.models import OutboxMessage
+
+    url = reverse("diary:adverse_event_new", args=["C1-001"])
+    page = ra.get(url).content.decode()
+    key = re.search(r'name="submission" value="([0-9a-f-]{36})"', page).group(1)
+    data = ae_post(today, term="Chest pain", serious="yes", submission=key)
+    first = ra.post(url, data)
+    again = ra.post(url, data, follow=True)
+    assert first.status_code == 302
+    assert "sent already" in again.content.decode()
+    assert AdverseEvent.objects.count() == 1
+    assert OutboxMessage.objects.count() <= 1
+    # A new form (a new key) records a second event.
+    other = re.search(
+        r'name="submission" value="([0-9a-f-]{36})"', ra.get(url).content.decode()
+    ).group(1)
+    assert other != key
+    ra.post(url, {**data, "submission": other})
+    assert AdverseEvent.objects.count() == 2
+
+
+def test_a_refused_form_can_be_corrected_and_sent_with_the_same_key(ra, participant, today):
+    url = reverse("diary:adverse_event_new", args=["C1-001"])
+    key = "6f1c2b7e-8f3a-4d7e-9b1a-2c3d4e5f6a7b"
+    refused = ra.post(url, ae_post(today, grade="", submission=key))
+    assert refused.status_code == 200 and not AdverseEvent.objects.exists()
+    assert ra.post(url, ae_post(today, submission=key)).status_code == 302
+    assert AdverseEvent.objects.count() == 1
