@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from diary.crypto import seal_arm
+from diary.declarations import PARTICIPANT
 from diary.models import (
     AdverseEvent,
     Allocation,
@@ -172,6 +173,9 @@ class _PackageWriter:
             ScreeningRecord.objects.filter(trial=self.trial).values_list("screening_id", "pk")
         )
         trial, sites = self.trial.pk, self.sites
+        # Every column of participants.csv that is a value of the participant record,
+        # from the file's declaration: none can be checked and then left out.
+        values = [c for c in FILES[PARTICIPANTS].columns if c.name in PARTICIPANT]
         count = rows_insert(
             Participant,
             (
@@ -179,40 +183,14 @@ class _PackageWriter:
                     trial,
                     sites[row["site_code"]],
                     screening_pk[row["screening_id"]],
-                    row["participant_id"],
-                    row["consented_on"],
-                    row["sex"],
-                    row["age"],
-                    row["height_cm"],
-                    row["weight_kg"],
-                    row["hypertension"],
-                    row["diabetes"],
-                    row["creatinine_mg_dl"],
-                    row["randomized_on"],
-                    row["bottle_number"],
-                    row["withdrawn_on"],
-                    row["withdrawal_reason"] or "",
+                    *(
+                        "" if row[v.name] is None and v.is_text else row[v.name]
+                        for v in values
+                    ),
                 )
                 for row in self.checked.participants
             ),
-            fields=(
-                "trial_id",
-                "site_id",
-                "screening_id",
-                "participant_id",
-                "consented_on",
-                "sex",
-                "age",
-                "height_cm",
-                "weight_kg",
-                "hypertension",
-                "diabetes",
-                "creatinine_mg_dl",
-                "randomized_on",
-                "bottle_number",
-                "withdrawn_on",
-                "withdrawal_reason",
-            ),
+            fields=("trial_id", "site_id", "screening_id", *(v.name for v in values)),
             now=self.now,
         )
         # participant_id -> (pk, consented_on, randomized_on, withdrawn_on)

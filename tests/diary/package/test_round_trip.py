@@ -242,3 +242,25 @@ def test_runnable_text_round_trips_byte_identical(builder, tmp_path):
 
     for name in sorted(p.name for p in first.iterdir()):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_a_stop_of_treatment_is_imported_and_round_trips(builder, tmp_path):
+    from datetime import date, timedelta
+
+    from diary.models import Participant
+
+    row = builder.row("participants.csv", participant_id="C1-001")
+    stopped = date.fromisoformat(row["randomized_on"]) + timedelta(days=10)
+    row.update(treatment_stopped_on=stopped.isoformat(), treatment_stop_reason="nausea")
+    package_import(path=builder.write(tmp_path / "in"))
+
+    participant = Participant.objects.get(participant_id="C1-001")
+    assert (participant.treatment_stopped_on, participant.treatment_stop_reason) == (
+        stopped,
+        "nausea",
+    )
+    out = package_export(trial=Trial.objects.get(), unblinded=True, path=tmp_path / "out")
+    header, rows = _rows((out / "participants.csv").read_text())
+    exported = next(r for r in rows if r[header.index("participant_id")] == "C1-001")
+    assert exported[header.index("treatment_stopped_on")] == stopped.isoformat()
+    assert exported[header.index("treatment_stop_reason")] == "nausea"
