@@ -8,11 +8,11 @@ apostrophe, as in the data package. The zip is byte-identical for the same repor
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 
 from analysis.render.tables import flat_tables
+from diary.csvfiles import csv_writer
 from diary.package.formulas import csv_text
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -31,7 +31,7 @@ def render_csv(report: dict) -> bytes:
 
 def table_csv(columns: list[str], rows: list[list]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(columns)
     writer.writerows([[_cell(v) for v in row] for row in rows])
     return out.getvalue()

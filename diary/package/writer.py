@@ -7,7 +7,6 @@ apostrophe (diary.package.formulas). A .zip holds the files at its root with fix
 timestamps, so equal data gives an equal zip.
 """
 
-import csv
 import io
 import json
 import math
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from diary.csvfiles import csv_writer
 from diary.package.formulas import csv_text
 from diary.package.schema import FILES, TRIAL_JSON
 
@@ -53,7 +53,7 @@ def format_cell(value, kind: str) -> str:
 def csv_bytes(header: Sequence[str], kinds: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """UTF-8 CSV (no byte-order mark, \\n line ends, minimal standard quoting)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow(header)
     writer.writerows([format_cell(v, k) for v, k in zip(row, kinds, strict=True)] for row in rows)
     return buffer.getvalue().encode()

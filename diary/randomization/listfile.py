@@ -14,6 +14,7 @@ import hashlib
 import io
 from collections.abc import Iterable
 
+from diary.csvfiles import csv_writer
 from diary.randomization.design import MAX_BOTTLES, ListRow
 from diary.validators import is_whole_number
 
@@ -26,7 +27,7 @@ def canonical_csv(rows: Iterable[ListRow]) -> bytes:
     rows = sorted(rows, key=lambda r: r.bottle_number)
     spares = any(r.is_spare for r in rows)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow([*COLUMNS, SPARE_COLUMN] if spares else COLUMNS)
     for row in rows:
         cells = [row.bottle_number, row.arm_code, "" if row.block is None else row.block]

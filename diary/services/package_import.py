@@ -183,10 +183,7 @@ class _PackageWriter:
                     trial,
                     sites[row["site_code"]],
                     screening_pk[row["screening_id"]],
-                    *(
-                        "" if row[v.name] is None and v.is_text else row[v.name]
-                        for v in values
-                    ),
+                    *("" if row[v.name] is None and v.is_text else row[v.name] for v in values),
                 )
                 for row in self.checked.participants
             ),

@@ -4,12 +4,12 @@ of every change of staff access, as CSV.
 Text that a spreadsheet would run gets one leading apostrophe, as in the data package
 (diary.package.formulas); ids and dates are written as they are."""
 
-import csv
 from itertools import chain
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from diary.csvfiles import csv_writer
 from diary.package.formulas import csv_text
 from diary.selectors.audit_trail import AUDIT_COLUMNS, audit_trail_rows
 from diary.selectors.staff import staff_access_audit_rows
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         count = 0
         text = [column not in NOT_TEXT for column in AUDIT_COLUMNS]
         with path.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out, lineterminator="\n")
+            writer = csv_writer(out)
             writer.writerow(AUDIT_COLUMNS)
             for row in chain(audit_trail_rows(), staff_access_audit_rows()):
                 writer.writerow([csv_text(v) if t else v for v, t in zip(row, text, strict=True)])
