@@ -21,7 +21,8 @@ def plausible_date(value: date) -> None:
         )
 
 
-def is_whole_number(text: str) -> bool:
-    """True when `text` is digits 0-9 only, as int() reads them: str.isdigit() also
-    accepts superscripts ("²") and other digits int() refuses with a ValueError."""
-    return bool(text) and text.isascii() and text.isdigit()
+def is_whole_number(text: str, *, max_digits: int = 18) -> bool:
+    """True when `text` is digits 0-9 only, as int() reads them, and at most
+    `max_digits` of them: str.isdigit() also accepts superscripts ("²") and other
+    digits int() refuses with a ValueError, and int() refuses a few thousand digits."""
+    return bool(text) and len(text) <= max_digits and text.isascii() and text.isdigit()

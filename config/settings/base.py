@@ -183,7 +183,7 @@ LOGOUT_REDIRECT_URL = "login"
 # The REST API (diary/api, analysis/api): token or session authentication, JSON only.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "diary.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["diary.api.permissions.HasTrialRole"],

@@ -32,9 +32,23 @@ def _too_deep(data, limit: int) -> bool:
     return False
 
 
+# JSON is Unicode text (RFC 8259); a charset naming anything else (a codec such as
+# rot13 or zlib, or none at all) is refused.
+UNICODE_CODECS = frozenset({"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32"})
+
+
+def _unicode_codec(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name in UNICODE_CODECS | {"utf-32-le", "utf-32-be"}
+    except LookupError:
+        return False
+
+
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        if not _unicode_codec(encoding):
+            raise ParseError(f"JSON parse error - the charset {encoding!r} is not UTF-8.")
         try:
             decoded = codecs.getreader(encoding)(stream)
             data = json.load(decoded, parse_constant=strict_constant if self.strict else None)

@@ -119,3 +119,36 @@ def test_a_version_tag_in_superscript_digits_is_a_400(p_c1, ra_c1, api):
     assert list(response.json()["errors"]) == ["If-Match"]
     week.refresh_from_db()
     assert week.attempts == 0
+
+
+def test_a_token_header_that_is_not_text_is_a_401(p_c1, client):
+    response = client.get(
+        "/api/participants/", HTTP_AUTHORIZATION=b"Token \xe9\xe9".decode("latin-1")
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+@pytest.mark.parametrize("charset", ["rot13", "zlib", "bz2", "no-such-charset"])
+def test_a_body_in_a_charset_that_is_not_unicode_is_a_400(p_c1, ra_c1, api, charset):
+    week = p_c1.diary_weeks.order_by("due_date").first()
+    response = api(ra_c1).post(
+        f"/api/diary-weeks/{week.pk}/call/",
+        data=b'{"reached": false}',
+        content_type=f"application/json; charset={charset}",
+    )
+    assert response.status_code == 400
+    week.refresh_from_db()
+    assert week.attempts == 0
+
+
+def test_a_version_tag_of_thousands_of_digits_is_a_400(p_c1, ra_c1, api):
+    week = p_c1.diary_weeks.order_by("due_date").first()
+    response = api(ra_c1).post(
+        f"/api/diary-weeks/{week.pk}/call/",
+        {"reached": False, "call_date": "2023-01-09", "version": week.version},
+        format="json",
+        HTTP_IF_MATCH='"' + "9" * 5000 + '"',
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["If-Match"]
