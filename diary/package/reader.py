@@ -235,8 +235,14 @@ def _read_trial_json(source: Source, package: Package, size: int) -> None:
         data = raw.read(size)
     try:
         package.trial_json = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        package.problems.append(Problem(source.name, None, None, "the file is not UTF-8 text"))
     except json.JSONDecodeError as exc:
         package.problems.append(Problem(source.name, exc.lineno, None, f"not JSON: {exc.msg}"))
+    except RecursionError:
+        package.problems.append(
+            Problem(source.name, None, None, "not JSON a protocol can be: nested too deeply")
+        )
 
 
 def _sources(path: Path) -> list[Source]:
@@ -276,11 +282,39 @@ def _zip_sources(path: Path) -> list[Source]:
             ]
         )
     files = next(iter(members.values()), {})
+    unreadable = [
+        Problem(info.filename, None, None, problem)
+        for info in files.values()
+        if (problem := _member_unreadable(info))
+    ]
+    if unreadable:
+        raise PackageRefused(unreadable)
     return [
         Source(name, _member_opener(path, files[name]), files[name].file_size)
         for name in KNOWN_FILES
         if name in files
     ]
+
+
+# The compression methods Python's zipfile reads (the others raise NotImplementedError).
+READABLE_COMPRESSION = {
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "deflate",
+    zipfile.ZIP_BZIP2: "bzip2",
+    zipfile.ZIP_LZMA: "lzma",
+}
+
+
+def _member_unreadable(info: zipfile.ZipInfo) -> str | None:
+    """Why a member of the zip cannot be read, or None."""
+    if info.flag_bits & 0x1:
+        return "the zip member is encrypted; send the package without a password"
+    if info.compress_type not in READABLE_COMPRESSION:
+        return (
+            f"the zip member is compressed with method {info.compress_type}, which cannot be "
+            "read; use " + " or ".join(READABLE_COMPRESSION.values())
+        )
+    return None
 
 
 def _member_opener(path: Path, info: zipfile.ZipInfo):

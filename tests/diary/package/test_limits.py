@@ -209,3 +209,42 @@ def test_a_trial_json_larger_than_a_protocol_is_refused_unread(builder, tmp_path
     assert "trial.json: the file holds 1,048,578 bytes; a protocol holds at most 1,048,576" in [
         str(p) for p in refused.value.problems
     ]
+
+
+def _rezipped(builder, tmp_path, *, flag_bits=0, compress_type=None) -> Path:
+    """The builder's package as a zip whose members carry the given header fields (as
+    another tool may write them)."""
+    path = builder.write_zip(tmp_path / "package.zip")
+    data = bytearray(path.read_bytes())
+    # Local headers (flags at +6, method at +8), central directory entries (+8, +10).
+    for signature, flags_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        start = 0
+        while (found := data.find(signature, start)) != -1:
+            if flag_bits:
+                flags = struct.unpack_from("<H", data, found + flags_at)[0]
+                struct.pack_into("<H", data, found + flags_at, flags | flag_bits)
+            if compress_type is not None:
+                struct.pack_into("<H", data, found + method_at, compress_type)
+            start = found + 4
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [({"flag_bits": 0x1}, "encrypted"), ({"compress_type": 99}, "compressed with method 99")],
+)
+def test_a_zip_member_that_cannot_be_read_is_refused_naming_it(builder, tmp_path, header, message):
+    before = row_counts()
+    with pytest.raises(PackageRefused) as refused:
+        package_import(path=_rezipped(builder, tmp_path, **header))
+    assert any(p.file == "trial.json" and message in p.message for p in refused.value.problems)
+    assert row_counts() == before
+
+
+def test_a_trial_json_nested_too_deeply_is_refused(builder, tmp_path):
+    path = builder.write(tmp_path / "package")
+    (path / "trial.json").write_text("[" * 100_000)
+    with pytest.raises(PackageRefused) as refused:
+        package_import(path=path)
+    assert any("nested too deeply" in p.message for p in refused.value.problems)
