@@ -6,9 +6,9 @@ from datetime import date
 from django.db import transaction
 
 from diary.declarations import PARTICIPANT, Context
-from diary.declarations.records import BASELINE_FIELDS, CONTACT_FIELDS
+from diary.declarations.records import BASELINE_FIELDS, CONTACT_FIELDS, week_start
 from diary.errors import InvalidValue, RuleConflict
-from diary.models import Participant
+from diary.models import Participant, Phase
 from diary.services.audit import apply_changes, ensure_current, ensure_trial_open, record_check
 
 EDITABLE_FIELDS = (*BASELINE_FIELDS, *CONTACT_FIELDS)
@@ -104,11 +104,44 @@ def participant_withdraw(
             f"{withdrawn_on}; a withdrawal cannot come before it.",
             field="withdrawn_on",
         )
+    _ensure_nothing_recorded_after(participant, withdrawn_on)
     record_check(
         PARTICIPANT, _values_after(participant, changes), context=participant_context(participant)
     )
     apply_changes(participant, changes, by_user=by_user, reason="withdrawal")
     return participant
+
+
+def _ensure_nothing_recorded_after(participant: Participant, withdrawn_on: date) -> None:
+    """A withdrawal cannot be dated before what was recorded of the follow-up: a week
+    reached that began after it, or a night of the diary after it. Entry and import
+    refuse those after a withdrawal, so the data would no longer meet their rules."""
+    pid = participant.participant_id
+    for phase, week in participant.diary_weeks.filter(reached=True).values_list(
+        "protocol_week__phase", "protocol_week__week"
+    ):
+        start = (
+            participant.randomized_on if phase == Phase.INTERVENTION else participant.consented_on
+        )
+        began = week_start(start=start, week=week)
+        if began > withdrawn_on:
+            raise RuleConflict(
+                f"{pid}'s {phase} week {week} began on {began} and was reached; the "
+                f"withdrawal cannot be dated before it ({withdrawn_on}).",
+                field="withdrawn_on",
+            )
+    night = (
+        participant.nights.filter(night__gt=withdrawn_on)
+        .order_by("-night")
+        .values_list("night", flat=True)
+        .first()
+    )
+    if night is not None:
+        raise RuleConflict(
+            f"{pid}'s diary holds the night of {night}; the withdrawal cannot be dated "
+            f"before it ({withdrawn_on}).",
+            field="withdrawn_on",
+        )
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from diary.errors import InvalidValue, ReasonRequired, TrialLocked
+from diary.errors import InvalidValue, ReasonRequired, RuleConflict, TrialLocked
 from diary.models import Participant
 from diary.services.participants import participant_update, participant_withdraw
 from tests.factories import enrol
@@ -114,4 +114,48 @@ def test_stopping_the_study_product_keeps_the_participant_in_follow_up(trial, ra
     with pytest.raises(InvalidValue, match="not randomized"):
         participant_treatment_stop(
             participant=enrol(trial), stopped_on=date(2023, 2, 1), reason="x", by_user=ra_c1
+        )
+
+
+def test_a_withdrawal_cannot_be_dated_before_a_week_reached(trial, ra_c1):
+    from diary.services.calls import weekly_call_record
+
+    p = enrol(trial, screened_on=date(2023, 1, 2))  # screening week 2 began 9 January
+    week = p.diary_weeks.get(protocol_week__phase="screening", protocol_week__week=2)
+    weekly_call_record(
+        diary_week=week,
+        reached=True,
+        call_date=week.due_date,
+        cramps=1,
+        duration_min="1",
+        severity="3",
+        by_user=ra_c1,
+    )
+    with pytest.raises(RuleConflict) as refused:
+        participant_withdraw(
+            participant=p, withdrawn_on=date(2023, 1, 5), reason="moved away", by_user=ra_c1
+        )
+    assert refused.value.field == "withdrawn_on" and "screening week 2" in refused.value.message
+    assert Participant.objects.get(pk=p.pk).withdrawn_on is None
+    participant_withdraw(
+        participant=p, withdrawn_on=date(2023, 1, 9), reason="moved away", by_user=ra_c1
+    )
+    assert Participant.objects.get(pk=p.pk).withdrawn_on == date(2023, 1, 9)
+
+
+def test_a_withdrawal_cannot_be_dated_before_a_night_of_the_diary(trial, ra_c1):
+    from diary.services.nights import night_record
+
+    p = enrol(trial, screened_on=date(2023, 1, 2))
+    night_record(
+        participant=p,
+        night=date(2023, 1, 8),
+        cramps=[],
+        source="staff",
+        by_user=ra_c1,
+        today=date(2023, 1, 9),
+    )
+    with pytest.raises(RuleConflict, match="night of 2023-01-08"):
+        participant_withdraw(
+            participant=p, withdrawn_on=date(2023, 1, 7), reason="moved away", by_user=ra_c1
         )
