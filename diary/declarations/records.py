@@ -557,8 +557,8 @@ DIARY_WEEK = Record(
                 "missing value (cramps > 0)",
             )
             for name, message in (
-                ("duration_min", "Enter the mean duration in minutes."),
-                ("severity", "Enter the mean severity (1-10)."),
+                ("duration_min", _("Enter the mean duration in minutes.")),
+                ("severity", _("Enter the mean severity (1-10).")),
             )
         ),
         *(
@@ -570,8 +570,8 @@ DIARY_WEEK = Record(
                 "must be empty when cramps is 0",
             )
             for name, message in (
-                ("duration_min", "Leave the duration empty when there was no cramp."),
-                ("severity", "Leave the severity empty when there was no cramp."),
+                ("duration_min", _("Leave the duration empty when there was no cramp.")),
+                ("severity", _("Leave the severity empty when there was no cramp.")),
             )
         ),
         Rule(

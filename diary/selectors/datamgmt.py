@@ -294,6 +294,7 @@ class ValueView:
     verified: bool
     verified_by: str = ""
     queries: list[QueriedValue] = field(default_factory=list)
+    choices: dict | None = None  # {code: label} of a value with an answer list
 
     @property
     def key_field(self) -> str:
@@ -307,6 +308,8 @@ class ValueView:
     @property
     def shown_display(self) -> str:
         """The value as the pages show it: a yes or no in the active language."""
+        if self.choices and self.shown in self.choices:
+            return translated(self.choices[self.shown])
         if self.shown == "yes":
             return gettext("yes")
         if self.shown == "no":
@@ -380,6 +383,7 @@ def casebook_forms(participant: Participant) -> list[FormView]:
                         verified=mark is not None,
                         verified_by=mark.verified_by.get_username() if mark else "",
                         queries=queried.get(key, []),
+                        choices=dict(value.choices.choices) if value.kind == "enum" else None,
                     )
                 )
             forms.append(
@@ -429,6 +433,8 @@ def data_management_events(participant: Participant) -> list[DataEvent]:
                 reason=mark.cleared_note,
             )
         )
+    from diary.services.casebooks import SIGNATURE_MEANING
+
     for event in CasebookEvent.objects.filter(participant=participant).select_related("by_user"):
         events.append(
             DataEvent(
@@ -437,7 +443,7 @@ def data_management_events(participant: Participant) -> list[DataEvent]:
                 record=gettext("Casebook"),
                 kind=translated(event.get_kind_display()).lower(),
                 what=translated(event.get_kind_display()),
-                reason=event.note,
+                reason=event.note.replace(SIGNATURE_MEANING, gettext(SIGNATURE_MEANING)),
             )
         )
     return events

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop, pgettext, pgettext_lazy
 
 from diary.labels import translated, week_label
@@ -128,7 +129,26 @@ AE_FIELDS = ("onset_on", "term", "serious", "grade", "relatedness", "outcome", "
 EMPTY = (None, "")
 
 
-def _display(value) -> str:
+# The reasons the services give for the changes they make themselves (the people's
+# reasons are shown as written).
+AUTOMATIC_REASONS = {
+    gettext_noop("withdrawal"),
+    gettext_noop("study product stopped"),
+    gettext_noop("randomization"),
+    gettext_noop("recorded from imported data"),
+    gettext_noop("replacement bottle"),
+    gettext_noop("database lock"),
+    gettext_noop("trial unblinded"),
+}
+
+
+def _reason(reason: str) -> str:
+    return gettext(reason) if reason in AUTOMATIC_REASONS else reason
+
+
+def _display(value, choices=None) -> str:
+    if choices and value in choices:
+        return translated(choices[value])
     if value in EMPTY:
         return "—"
     if value is True:
@@ -176,7 +196,10 @@ def _week_entries(participant, weeks, window: timedelta, on_date: date) -> list[
 
 def _history(rows, fields, model, record_label) -> list[ChangeEntry]:
     """Consecutive history rows of each record, compared field by field."""
-    labels = {name: translated(model._meta.get_field(name).verbose_name) for name in fields}
+    labels = {
+        name: translated(capfirst(model._meta.get_field(name).verbose_name)) for name in fields
+    }
+    choices = {name: dict(model._meta.get_field(name).flatchoices) for name in fields}
     entries, previous = [], {}
     for row in rows:
         before = previous.get(row.id)
@@ -187,8 +210,8 @@ def _history(rows, fields, model, record_label) -> list[ChangeEntry]:
             changes = [
                 FieldChange(
                     labels[name],
-                    _display(getattr(before, name) if before else None),
-                    _display(getattr(row, name)),
+                    _display(getattr(before, name) if before else None, choices[name]),
+                    _display(getattr(row, name), choices[name]),
                 )
                 for name in fields
                 if (getattr(before, name) if before else None) != getattr(row, name)
@@ -210,7 +233,7 @@ def _history(rows, fields, model, record_label) -> list[ChangeEntry]:
                 record=record_label(row),
                 kind=kind,
                 changes=changes,
-                reason=row.history_change_reason or "",
+                reason=_reason(row.history_change_reason or ""),
             )
         )
     return entries

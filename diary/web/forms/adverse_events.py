@@ -26,7 +26,7 @@ class AdverseEventForm(TrialForm):
     grade = ADVERSE_EVENT["grade"].form_field(label=_("Intensity"))
     relatedness = forms.ChoiceField(
         label=_("Related to the study capsules?"),
-        choices=[("", _("Choose…")), *Relatedness.choices],
+        choices=[("", _("Choose…")), *((code, _(label)) for code, label in Relatedness.choices)],
     )
     outcome = ADVERSE_EVENT["outcome"].form_field(label=_("Outcome so far"))
     resolved_on = ADVERSE_EVENT["resolved_on"].form_field(label=_("Date it resolved"))

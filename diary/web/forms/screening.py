@@ -27,7 +27,9 @@ class ScreeningForm(TrialForm):
         help_text=_("The number on the screening log sheet."),
     )
     screened_on = date_field(_("Date of screening"))
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=Radios())
+    sex = forms.ChoiceField(
+        label=_("Sex"), choices=[(code, _(label)) for code, label in Sex.choices], widget=Radios()
+    )
     age = forms.IntegerField(
         label=_("Age (years)"), min_value=18, max_value=120, widget=whole_number(min=18, max=120)
     )
