@@ -396,8 +396,8 @@ def _week_across(values, context: Context):
                     "Check it; if the call was made that day, confirm it."
                 )
                 % {
-                    "first": date_format(first, "d M"),
-                    "last": date_format(last, "d M Y"),
+                    "first": date_format(first, gettext("d M")),
+                    "last": date_format(last, gettext("d M Y")),
                 },
                 f"call {call_date} is outside the week's window {first} to {last}",
             )

@@ -57,6 +57,7 @@ def call_rows(rows: Iterable[CallRow], css_class: str) -> str:
         gettext("Phone"),
     ]
     weeks: dict[tuple, str] = {}
+    formats_shown = {"day": gettext("D j M Y"), "short": gettext("j M")}
 
     def cells(row: CallRow):
         key = (row.phase, row.week)
@@ -80,14 +81,14 @@ def call_rows(rows: Iterable[CallRow], css_class: str) -> str:
             headers[2],
             week,
             headers[3],
-            day(row.due_date, "D j M Y"),
+            day(row.due_date, formats_shown["day"]),
             headers[4],
-            day(row.window_start, "j M"),
-            day(row.window_end, "j M"),
+            day(row.window_start, formats_shown["short"]),
+            day(row.window_end, formats_shown["short"]),
             headers[5],
             row.attempts,
             headers[6],
-            day(row.last_call_date, "j M"),
+            day(row.last_call_date, formats_shown["short"]),
             headers[7],
             phone,
         )

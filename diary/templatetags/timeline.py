@@ -46,6 +46,7 @@ def week_rows(context, entries, capsules: bool) -> str:
         "duration": gettext("Duration (min)"),
         "severity": gettext("Severity"),
     }
+    long_date, short_date = gettext("j M Y"), gettext("j M")
     not_reached = format_html(' <span class="muted">{}</span>', gettext("(not reached)"))
     outside = format_html(' <span class="flag">{}</span>', gettext("outside the window"))
 
@@ -83,9 +84,9 @@ def week_rows(context, entries, capsules: bool) -> str:
             header["week"],
             gettext("Week %(week)s") % {"week": entry.week},
             header["due"],
-            date_filter(week.due_date, "j M Y"),
-            date_filter(entry.window_start, "j M"),
-            date_filter(entry.window_end, "j M"),
+            date_filter(week.due_date, long_date),
+            date_filter(entry.window_start, short_date),
+            date_filter(entry.window_end, short_date),
             header["status"],
             entry.status,
             entry.status_label,
@@ -93,7 +94,7 @@ def week_rows(context, entries, capsules: bool) -> str:
             header["attempts"],
             week.attempts,
             header["call_date"],
-            date_filter(week.call_date, "j M Y") or "—",
+            date_filter(week.call_date, long_date) or "—",
             outside if entry.out_of_window else "",
             mark("call_date"),
             header["cramps"],

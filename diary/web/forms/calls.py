@@ -5,6 +5,7 @@ from datetime import date
 
 from django import forms
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from diary.declarations import DIARY_WEEK, WeekSource
@@ -94,8 +95,8 @@ class WeeklyCallForm(TrialForm):
             self.fields["call_date"].help_text = _(
                 "This week's window was %(first)s to %(last)s: enter the date the call was made."
             ) % {
-                "first": date_format(self.window[0], "d M"),
-                "last": date_format(self.window[1], "d M Y"),
+                "first": date_format(self.window[0], gettext("d M")),
+                "last": date_format(self.window[1], gettext("d M Y")),
             }
         if diary_week.protocol_week.phase != Phase.INTERVENTION:
             del self.fields["capsules_missed"]  # no capsules during the screening diary
