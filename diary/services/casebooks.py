@@ -262,7 +262,9 @@ def casebook_unlock(
     _in_scope(participant, by_user)
     reason = _text(reason, "reason")
     if not reason:
-        raise ReasonRequired("Give the reason for unlocking the casebook.", field="reason")
+        raise ReasonRequired(
+            gettext_noop("Give the reason for unlocking the casebook."), field="reason"
+        )
     casebook = casebook_for_update(participant.pk)
     ensure_current(casebook, expected_version)
     if not casebook.is_locked:

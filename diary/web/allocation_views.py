@@ -234,7 +234,7 @@ def _list_action(request: HttpRequest, service: Callable, done: str) -> HttpResp
     try:
         service(randomization_list=randomization_list, by_user=request.user)
     except TrialError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, _(exc.message))
     else:
         messages.success(request, str(done))
     return redirect("diary:randomization_list")

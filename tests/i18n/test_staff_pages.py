@@ -269,3 +269,17 @@ def test_dates_and_numbers_follow_the_language(trial_with_data):  # noqa: F811
     staff_language_set(user=users["coordinator"], language="en-gb")
     english = client.get(f"/participants/{participant.participant_id}/").content.decode()
     assert "Randomized" in english and "受试者" not in english
+
+
+def test_a_service_refusal_answers_in_chinese(trial_with_data):  # noqa: F811
+    _, users = trial_with_data
+    client = _chinese_client(users["investigator"])
+    participant = Participant.objects.filter(site__code="C1").order_by("pk").last()
+    url = f"/participants/{participant.participant_id}/casebook/sign/"
+    version = re.search(r'name="version" value="(\d+)"', client.get(url).content.decode())
+    page = client.post(
+        url, {"confirm": "on", "password": "not-the-password", "version": version.group(1)}
+    )
+    assert page.status_code == 200
+    assert "密码不正确" in page.content.decode()
+    assert untranslated_words(page.content.decode(), _data_values()) == []

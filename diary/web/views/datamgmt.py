@@ -386,7 +386,7 @@ def casebook_lock_view(request: HttpRequest, participant_id: str) -> HttpRespons
                 expected_version=data.get("version"),
             )
     except TrialError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, _(exc.message))
     else:
         messages.success(request, _("Casebook unlocked.") if unlocking else _("Casebook locked."))
     return redirect("diary:casebook", participant.participant_id)
