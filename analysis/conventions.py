@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from analysis.errors import AnalysisError, InvalidParameters
 from analysis.stats import group_codes, grouped_means
@@ -17,9 +18,9 @@ IMPUTATIONS = ("arm_week_mean", "participant_mean", "complete_case")
 DEFAULT_IMPUTATION = "arm_week_mean"
 # What each choice is called wherever a reader sees it (pages, reports, workbooks).
 IMPUTATION_LABELS = {
-    "arm_week_mean": "Arm-week mean (single mean imputation, as published)",
-    "participant_mean": "The participant's own mean (single mean imputation)",
-    "complete_case": "Complete cases (observed weeks only)",
+    "arm_week_mean": gettext_noop("Arm-week mean (single mean imputation, as published)"),
+    "participant_mean": gettext_noop("The participant's own mean (single mean imputation)"),
+    "complete_case": gettext_noop("Complete cases (observed weeks only)"),
 }
 
 

@@ -14,6 +14,7 @@ for the unblinded statistician and the DSMB members it is released to
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from analysis.conventions import IMPUTATION_LABELS
 from diary.models.artifacts import FileDownload, Job, StoredFile
@@ -21,7 +22,7 @@ from diary.models.artifacts import FileDownload, Job, StoredFile
 
 class Report(Job):
     class Kind(models.TextChoices):
-        ITT = "itt", "Intention-to-treat analysis"
+        ITT = "itt", gettext_noop("Intention-to-treat analysis")
 
     trial = models.ForeignKey("diary.Trial", on_delete=models.PROTECT, related_name="reports")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ITT)
@@ -111,13 +112,13 @@ class ReportFile(StoredFile):
     """One file of a report (sha256, size and name: diary.models.artifacts)."""
 
     class Kind(models.TextChoices):
-        JSON = "json", "JSON"
-        HTML = "html", "HTML"
-        XLSX = "xlsx", "Excel workbook"
-        CSV = "csv", "CSV tables (zip)"
-        PNG = "png", "Figure (PNG, 300 dpi)"
-        SVG = "svg", "Figure (SVG)"
-        PDF = "pdf", "Figure (PDF)"
+        JSON = "json", gettext_noop("JSON")
+        HTML = "html", gettext_noop("HTML")
+        XLSX = "xlsx", gettext_noop("Excel workbook")
+        CSV = "csv", gettext_noop("CSV tables (zip)")
+        PNG = "png", gettext_noop("Figure (PNG, 300 dpi)")
+        SVG = "svg", gettext_noop("Figure (SVG)")
+        PDF = "pdf", gettext_noop("Figure (PDF)")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=4, choices=Kind.choices)

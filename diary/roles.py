@@ -1,20 +1,21 @@
 """Roles are auth groups; one role per user. Who sees which sites, who is blinded."""
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 
 class Role(models.TextChoices):
-    RESEARCH_ASSISTANT = "research_assistant", "Research assistant"
-    COORDINATOR = "coordinator", "Coordinator"
-    STATISTICIAN = "statistician", "Statistician"
-    UNBLINDED_STATISTICIAN = "unblinded_statistician", "Unblinded statistician"
-    INVESTIGATOR = "investigator", "Investigator"
+    RESEARCH_ASSISTANT = "research_assistant", gettext_noop("Research assistant")
+    COORDINATOR = "coordinator", gettext_noop("Coordinator")
+    STATISTICIAN = "statistician", gettext_noop("Statistician")
+    UNBLINDED_STATISTICIAN = "unblinded_statistician", gettext_noop("Unblinded statistician")
+    INVESTIGATOR = "investigator", gettext_noop("Investigator")
     # Reads the closed reports the unblinded statistician releases to the monitoring
     # board; nothing else (no clinical record, no export, no site).
-    DSMB_MEMBER = "dsmb_member", "DSMB member"
+    DSMB_MEMBER = "dsmb_member", gettext_noop("DSMB member")
     # Blinded, at their sites: reads the clinical records, raises queries and verifies
     # source data; enters no data.
-    MONITOR = "monitor", "Monitor"
+    MONITOR = "monitor", gettext_noop("Monitor")
 
 
 # Roles that see every site; the others see only the sites they are assigned to.

@@ -3,6 +3,7 @@ more) and for releasing a closed report to a DSMB member."""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from analysis.cohort import CODED, OPEN, UNBLINDED
 from analysis.conventions import DEFAULT_IMPUTATION, IMPUTATIONS
@@ -11,39 +12,39 @@ from diary.roles import Role, role_of
 from diary.web.forms.base import Radios, TrialForm
 
 IMPUTATION_LABELS = {
-    "arm_week_mean": "Arm-week mean (the default, as in the published analysis)",
-    "participant_mean": "The participant's own mean",
-    "complete_case": "Complete cases (observed weeks only)",
+    "arm_week_mean": _("Arm-week mean (the default, as in the published analysis)"),
+    "participant_mean": _("The participant's own mean"),
+    "complete_case": _("Complete cases (observed weeks only)"),
 }
 FORMAT_LABELS = {
-    "json": "JSON (always made)",
-    "html": "HTML page with the tables and figures",
-    "xlsx": "Excel workbook, one sheet per table",
-    "csv": "CSV tables (zip)",
-    "png": "Figures (PNG, 300 dpi)",
-    "svg": "Figures (SVG, for editing)",
-    "pdf": "Figures (PDF, for print)",
+    "json": _("JSON (always made)"),
+    "html": _("HTML page with the tables and figures"),
+    "xlsx": _("Excel workbook, one sheet per table"),
+    "csv": _("CSV tables (zip)"),
+    "png": _("Figures (PNG, 300 dpi)"),
+    "svg": _("Figures (SVG, for editing)"),
+    "pdf": _("Figures (PDF, for print)"),
 }
 VIEW_LABELS = {
-    OPEN: "Open: all participants pooled, nothing by group",
-    CODED: "Coded: groups named A and B",
-    UNBLINDED: "Unblinded: arms named",
+    OPEN: _("Open: all participants pooled, nothing by group"),
+    CODED: _("Coded: groups named A and B"),
+    UNBLINDED: _("Unblinded: arms named"),
 }
 
 
 class ReportRequestForm(TrialForm):
     imputation = forms.ChoiceField(
-        label="Missing intervention weeks",
+        label=_("Missing intervention weeks"),
         choices=[(name, IMPUTATION_LABELS[name]) for name in IMPUTATIONS],
         initial=DEFAULT_IMPUTATION,
         widget=Radios(),
     )
     table1_pvalues = forms.BooleanField(
-        label="Add p-values to Table 1 (CONSORT advises against them; not in open reports)",
+        label=_("Add p-values to Table 1 (CONSORT advises against them; not in open reports)"),
         required=False,
     )
     formats = forms.MultipleChoiceField(
-        label="Files",
+        label=_("Files"),
         choices=[(name, FORMAT_LABELS[name]) for name in FORMATS],
         initial=list(FORMATS),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
@@ -62,19 +63,23 @@ class ReportRequestForm(TrialForm):
         self.only_view = views[0] if len(views) == 1 else None
         if len(views) > 1:
             self.fields["view"] = forms.ChoiceField(
-                label="Groups",
+                label=_("Groups"),
                 choices=[(v, VIEW_LABELS[v]) for v in views],
                 initial=default_view(user=user, trial=trial),
                 widget=Radios(),
             )
         if unblinded:
             self.fields["dsmb_reference"] = forms.CharField(
-                label="DSMB request (for a closed report: by group before the lock, or "
-                "unblinded before the trial is unblinded)",
+                label=_(
+                    "DSMB request (for a closed report: by group before the lock, or "
+                    "unblinded before the trial is unblinded)"
+                ),
                 required=False,
                 max_length=300,
-                help_text="The monitoring board's request: meeting, letter or reference. "
-                "Kept with the report.",
+                help_text=_(
+                    "The monitoring board's request: meeting, letter or reference. "
+                    "Kept with the report."
+                ),
             )
 
     def service_arguments(self) -> dict:
@@ -90,12 +95,12 @@ class ReportRequestForm(TrialForm):
 
 class ReleaseForm(TrialForm):
     released_to = forms.ModelChoiceField(
-        label="DSMB member",
+        label=_("DSMB member"),
         queryset=get_user_model().objects.none(),
         to_field_name="username",
     )
     note = forms.CharField(
-        label="Note (meeting, letter or purpose)", required=False, max_length=300
+        label=_("Note (meeting, letter or purpose)"), required=False, max_length=300
     )
 
     def __init__(self, *args, **kwargs):

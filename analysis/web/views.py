@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from analysis.selectors.reports import (
@@ -76,7 +77,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         report = run_service(form, report_request, by_user=request.user, **form.service_arguments())
         if report is not None:
-            messages.success(request, f"Report {report.pk} requested.")
+            messages.success(request, _("Report %(number)s requested.") % {"number": report.pk})
             return redirect("analysis:report", report.pk)
     return render(request, "analysis/reports/new.html", {"form": form})
 
@@ -114,7 +115,7 @@ def report_retry_view(request: HttpRequest, report_id: str) -> HttpResponse:
     except TrialError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Report {report.pk} queued again.")
+        messages.success(request, _("Report %(number)s queued again.") % {"number": report.pk})
     return redirect("analysis:report", report.pk)
 
 
@@ -124,7 +125,7 @@ def report_release_view(request: HttpRequest, report_id: str) -> HttpResponse:
     report = get_object_or_404(reports_for(request.user), pk=report_id)
     form = ReleaseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a DSMB member to release the report to.")
+        messages.error(request, _("Choose a DSMB member to release the report to."))
         return redirect("analysis:report", report.pk)
     try:
         release = report_release(
@@ -136,7 +137,11 @@ def report_release_view(request: HttpRequest, report_id: str) -> HttpResponse:
     except TrialError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Report {report.pk} released to {release.released_to}.")
+        messages.success(
+            request,
+            _("Report %(number)s released to %(to)s.")
+            % {"number": report.pk, "to": release.released_to},
+        )
     return redirect("analysis:report", report.pk)
 
 
@@ -145,7 +150,7 @@ def report_release_view(request: HttpRequest, report_id: str) -> HttpResponse:
 def report_release_revoke_view(request: HttpRequest, report_id: str, release_id: int):
     release = get_object_or_404(releases_for(request.user), pk=release_id, report_id=report_id)
     report_release_revoke(release=release, by_user=request.user)
-    messages.success(request, f"Release to {release.released_to} revoked.")
+    messages.success(request, _("Release to %(to)s revoked.") % {"to": release.released_to})
     return redirect("analysis:report", report_id)
 
 

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from diary.declarations.predicates import (
     EMPTY,
@@ -49,7 +50,7 @@ FUTURE_GRACE = timedelta(days=0)
 # Identifiers chosen by people (participant, screening, site codes): safe in a URL, a
 # file name and a spreadsheet.
 IDENTIFIER = r"[A-Za-z0-9_-]{1,32}"
-IDENTIFIER_HELP = "1 to 32 letters, digits, hyphens (-) and underscores (_)."
+IDENTIFIER_HELP = gettext_noop("1 to 32 letters, digits, hyphens (-) and underscores (_).")
 
 SMALLINT_MAX = 32767
 INT_MAX = 2147483647
@@ -94,6 +95,10 @@ def control_characters(text: str) -> list[str]:
 
 def _show(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _number(value) -> str:
@@ -190,13 +195,21 @@ class Value:
         return ""
 
     def range_entry(self) -> str:
-        """The range as a request to the person entering the value."""
+        """The range as a request to the person entering the value, in the active
+        language."""
         low, high = self.minimum, self.maximum
+        shown = {"low": _number(low), "high": _number(high)}
         if self.above and high is None:
-            return f"Enter a number more than {_number(low)}."
-        if low is not None and high is not None and not self.above:
-            return f"Enter a number between {_number(low)} and {_number(high)}."
-        return f"Enter a number {self.range_text()}."
+            return gettext("Enter a number more than %(low)s.") % shown
+        if self.above:
+            return gettext("Enter a number more than %(low)s and at most %(high)s.") % shown
+        if low is not None and high is not None:
+            return gettext("Enter a number between %(low)s and %(high)s.") % shown
+        if low is not None:
+            return gettext("Enter a number at least %(low)s.") % shown
+        if high is not None:
+            return gettext("Enter a number at most %(high)s.") % shown
+        return gettext("Enter a number.")
 
     # -- checking a typed value ---------------------------------------------------------
 
@@ -215,7 +228,7 @@ class Value:
             if self.max_length and len(value) > self.max_length:
                 out.append(
                     (
-                        f"Use at most {self.max_length} characters.",
+                        gettext("Use at most %(count)s characters.") % {"count": self.max_length},
                         f"longer than {self.max_length} characters",
                     )
                 )
@@ -224,15 +237,19 @@ class Value:
                 codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in bad}))
                 out.append(
                     (
-                        f"Remove the control characters ({codes}); only tabs and line "
-                        "breaks are allowed.",
+                        gettext(
+                            "Remove the control characters (%(codes)s); only tabs and line "
+                            "breaks are allowed."
+                        )
+                        % {"codes": codes},
                         f"holds control characters ({codes}); only tab and line break are allowed",
                     )
                 )
             if self.pattern and not re.fullmatch(self.pattern, value):
                 out.append(
                     (
-                        f"Use {self.pattern_help[0].lower()}{self.pattern_help[1:]}",
+                        gettext("Use %(format)s")
+                        % {"format": _lower_first(gettext(self.pattern_help))},
                         f"{_show(value)} is not valid: {self.pattern_help[0].lower()}"
                         f"{self.pattern_help[1:].rstrip('.')}",
                     )
@@ -241,7 +258,8 @@ class Value:
             if value not in self.choice_values:
                 out.append(
                     (
-                        "Choose one of: " + ", ".join(self.choice_values) + ".",
+                        gettext("Choose one of: %(choices)s.")
+                        % {"choices": ", ".join(self.choice_values)},
                         f"{_show(str(value))} is not one of {', '.join(self.choice_values)}",
                     )
                 )
@@ -273,7 +291,8 @@ class Value:
         if not EARLIEST_DATE <= value <= LATEST_DATE:
             return [
                 (
-                    f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}.",
+                    gettext("Enter a date between %(first)s and %(last)s.")
+                    % {"first": EARLIEST_DATE, "last": LATEST_DATE},
                     f"{value} is outside {EARLIEST_DATE} to {LATEST_DATE}",
                     False,
                 )
@@ -283,7 +302,7 @@ class Value:
 
             latest = (today or timezone.localdate()) + FUTURE_GRACE
             if value > latest:
-                return [("This date is in the future.", f"{value} is in the future", True)]
+                return [(gettext("This date is in the future."), f"{value} is in the future", True)]
         return []
 
     # -- reading a data-file cell -------------------------------------------------------
@@ -366,20 +385,21 @@ class Value:
 
         from diary.web.forms import base
 
-        options: dict = {"label": self.label, "required": self.required}
+        options: dict = {"label": gettext_lazy(self.label), "required": self.required}
         if self.help:
-            options["help_text"] = self.help
+            options["help_text"] = gettext_lazy(self.help)
         kind = self.kind
         if self.is_text:
             attrs = {}
             if self.pattern:
                 attrs["pattern"] = self.pattern
-                options.setdefault("help_text", self.pattern_help)
+                options.setdefault("help_text", gettext_lazy(self.pattern_help))
             field = forms.CharField(
                 max_length=self.max_length, widget=forms.TextInput(attrs=attrs), **options
             )
         elif kind == "enum":
-            field = forms.ChoiceField(choices=self.choices.choices, widget=base.Radios(), **options)
+            choices = [(code, gettext_lazy(label)) for code, label in self.choices.choices]
+            field = forms.ChoiceField(choices=choices, widget=base.Radios(), **options)
         elif kind == "date":
             field = base.date_field(**options)
         elif kind == "int":
@@ -489,6 +509,9 @@ class Rule:
     entry: str
     data: str
     db: bool = True
+    # The entry message made when it is shown (in the active language), when it is
+    # not one fixed text.
+    entry_for: Callable[[], str] | None = field(default=None, compare=False)
 
     @cached_property
     def fields(self) -> frozenset[str]:
@@ -632,8 +655,9 @@ class Record:
             for rule in broken:
                 if rule.field not in found:
                     shown = _Shown(values)
+                    entry = rule.entry_for() if rule.entry_for else gettext(rule.entry)
                     found.setdefault(rule.field, []).append(
-                        (rule.entry.format_map(shown), rule.data.format_map(shown))
+                        (entry.format_map(shown), rule.data.format_map(shown))
                     )
         if context is not None and current is not False and rules:
             for check in self.across:
@@ -738,10 +762,10 @@ def value_rules(value: Value) -> list[Rule]:
     optional value meets them when empty; a required one must be present."""
     name = value.name
 
-    def rule(suffix: str, condition: Pred, entry: str, data: str, *, db=True) -> Rule:
+    def rule(suffix: str, condition: Pred, entry: str, data: str, *, db=True, entry_for=None):
         present = Present(name, text=value.is_text or value.kind == "enum")
         full = present & condition if value.required else implies(present, condition)
-        return Rule(f"{name}_{suffix}", full, name, entry, data, db=db)
+        return Rule(f"{name}_{suffix}", full, name, entry, data, db=db, entry_for=entry_for)
 
     if value.kind in ("int", "decimal"):
         parts: list[Pred] = []
@@ -753,14 +777,22 @@ def value_rules(value: Value) -> list[Rule]:
             return []
         condition = parts[0] if len(parts) == 1 else parts[0] & parts[1]
         text = value.range_text()
-        return [rule("range", condition, value.range_entry(), f"must be {text}")]
+        return [
+            rule(
+                "range",
+                condition,
+                value.range_entry(),
+                f"must be {text}",
+                entry_for=value.range_entry,
+            )
+        ]
     if value.kind == "enum":
         choices = value.choice_values
         return [
             rule(
                 "valid",
                 In(name, choices),
-                "Choose one of the listed answers.",
+                gettext_noop("Choose one of the listed answers."),
                 "not one of " + ", ".join(choices),
             )
         ]
@@ -772,6 +804,10 @@ def value_rules(value: Value) -> list[Rule]:
                 condition,
                 f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}.",
                 f"outside {EARLIEST_DATE} to {LATEST_DATE}",
+                entry_for=lambda: (
+                    gettext("Enter a date between %(first)s and %(last)s.")
+                    % {"first": EARLIEST_DATE, "last": LATEST_DATE}
+                ),
             )
         ]
     if value.pattern:

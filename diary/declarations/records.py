@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
+
 from diary.declarations.base import (
     IDENTIFIER,
     IDENTIFIER_HELP,
@@ -75,24 +79,24 @@ def event_date(name: str, label: str, **kwargs) -> Value:
 
 SITE = Record(
     "site",
-    "Site",
+    _("Site"),
     (
-        identifier("code", "Site code", required=True),
-        text("name", "Site name", 200, required=True),
-        Value("target_enrolment", "Enrolment target", "int", minimum=1, maximum=INT_MAX),
+        identifier("code", _("Site code"), required=True),
+        text("name", _("Site name"), 200, required=True),
+        Value("target_enrolment", _("Enrolment target"), "int", minimum=1, maximum=INT_MAX),
     ),
 )
 
 PROTOCOL_WEEK = Record(
     "protocol_week",
-    "Protocol week",
+    _("Protocol week"),
     (
-        Value("phase", "Diary phase", "enum", choices=Phase, required=True),
+        Value("phase", _("Diary phase"), "enum", choices=Phase, required=True),
         Value(
             "week",
-            "Week of the phase",
+            _("Week of the phase"),
             "int",
-            unit="week",
+            unit=_("week"),
             required=True,
             minimum=1,
             maximum=SMALLINT_MAX,
@@ -105,29 +109,35 @@ PROTOCOL_WEEK = Record(
 
 SCREENING = Record(
     "screening",
-    "Screening record",
+    _("Screening record"),
     (
         identifier(
             "screening_id",
-            "Screening number",
+            _("Screening number"),
             required=True,
-            help="The number on the screening log sheet.",
+            help=_("The number on the screening log sheet."),
         ),
-        event_date("screened_on", "Date of screening", required=True),
-        Value("sex", "Sex", "enum", choices=Sex, required=True),
+        event_date("screened_on", _("Date of screening"), required=True),
+        Value("sex", _("Sex"), "enum", choices=Sex, required=True),
         Value(
-            "age", "Age at screening", "int", unit="years", required=True, minimum=18, maximum=120
+            "age",
+            _("Age at screening"),
+            "int",
+            unit=_("years"),
+            required=True,
+            minimum=18,
+            maximum=120,
         ),
-        Value("outcome", "Screening outcome", "enum", choices=ScreeningOutcome, required=True),
-        text("reason", "Reason the candidate was not enrolled", 300),
-        Value("eligible", "Eligible (decided from the answers)", "bool", bookkeeping=True),
+        Value("outcome", _("Screening outcome"), "enum", choices=ScreeningOutcome, required=True),
+        text("reason", _("Reason the candidate was not enrolled"), 300),
+        Value("eligible", _("Eligible (decided from the answers)"), "bool", bookkeeping=True),
     ),
     rules=(
         Rule(
             "enrolled_only_if_eligible",
             implies(In("outcome", (ScreeningOutcome.ENROLLED.value,)), ~Is("eligible", False)),
             "outcome",
-            "An ineligible candidate cannot be enrolled.",
+            _("An ineligible candidate cannot be enrolled."),
             "an ineligible candidate cannot be enrolled",
         ),
     ),
@@ -145,7 +155,8 @@ def _participant_across(values, context: Context):
     if prefixed and not str(pid).startswith(f"{site}-"):
         yield (
             "participant_id",
-            f"The study id must start with the site's code and a hyphen ({site}-).",
+            gettext("The study id must start with the site's code and a hyphen (%(site)s-).")
+            % {"site": site},
             f"{pid!r} does not start with its site's code {site}- (the protocol's ids do)",
         )
     consented, screened = values.get("consented_on"), context.values.get("screened_on")
@@ -153,36 +164,42 @@ def _participant_across(values, context: Context):
         screening = context.values.get("screening_id") or ""
         yield (
             "consented_on",
-            f"Consent cannot be dated before screening ({screened}).",
+            gettext("Consent cannot be dated before screening (%(date)s).") % {"date": screened},
             f"consent {consented} is before screening {screening} on {screened}".replace("  ", " "),
         )
 
 
 PARTICIPANT = Record(
     "participant",
-    "Participant",
+    _("Participant"),
     (
-        identifier("participant_id", "Participant ID", required=True),
+        identifier("participant_id", _("Participant ID"), required=True),
         Value(
             "phone",
-            "Phone number for the weekly call",
+            _("Phone number for the weekly call"),
             "text",
             max_length=40,
             pattern=PHONE,
-            pattern_help="Digits, spaces and + ( ) . - / only, starting with + or a digit.",
+            pattern_help=_("Digits, spaces and + ( ) . - / only, starting with + or a digit."),
             direct_identifier=True,
         ),
-        event_date("consented_on", "Date of consent", required=True),
-        text("consent_form_version", "Consent form version", 40),
-        Value("sex", "Sex", "enum", choices=Sex, required=True),
+        event_date("consented_on", _("Date of consent"), required=True),
+        text("consent_form_version", _("Consent form version"), 40),
+        Value("sex", _("Sex"), "enum", choices=Sex, required=True),
         Value(
-            "age", "Age at enrolment", "int", unit="years", required=True, minimum=18, maximum=120
+            "age",
+            _("Age at enrolment"),
+            "int",
+            unit=_("years"),
+            required=True,
+            minimum=18,
+            maximum=120,
         ),
         Value(
             "height_cm",
-            "Height",
+            _("Height"),
             "decimal",
-            unit="cm",
+            unit=_("cm"),
             minimum=Decimal("100"),
             maximum=Decimal("230"),
             digits=4,
@@ -190,31 +207,31 @@ PARTICIPANT = Record(
         ),
         Value(
             "weight_kg",
-            "Weight",
+            _("Weight"),
             "decimal",
-            unit="kg",
+            unit=_("kg"),
             minimum=Decimal("25"),
             maximum=Decimal("250"),
             digits=4,
             places=1,
         ),
-        Value("hypertension", "Hypertension", "bool"),
-        Value("diabetes", "Diabetes mellitus", "bool"),
+        Value("hypertension", _("Hypertension"), "bool"),
+        Value("diabetes", _("Diabetes mellitus"), "bool"),
         Value(
             "creatinine_mg_dl",
-            "Serum creatinine",
+            _("Serum creatinine"),
             "decimal",
-            unit="mg/dL",
+            unit=_("mg/dL"),
             minimum=Decimal("0.1"),
             maximum=Decimal("20"),
             digits=4,
             places=2,
-            help="In mg/dL; 1 mg/dL = 88.4 µmol/L.",
+            help=_("In mg/dL; 1 mg/dL = 88.4 µmol/L."),
         ),
-        event_date("randomized_on", "Date of randomization", bookkeeping=True),
+        event_date("randomized_on", _("Date of randomization"), bookkeeping=True),
         Value(
             "bottle_number",
-            "Bottle number given at randomization",
+            _("Bottle number given at randomization"),
             "int",
             minimum=1,
             maximum=INT_MAX,
@@ -222,20 +239,23 @@ PARTICIPANT = Record(
         ),
         event_date(
             "treatment_stopped_on",
-            "Date the study product was stopped",
+            _("Date the study product was stopped"),
             bookkeeping=True,
-            help="The participant stopped taking the capsules but is still followed.",
+            help=_("The participant stopped taking the capsules but is still followed."),
         ),
         text(
-            "treatment_stop_reason", "Reason the study product was stopped", 300, bookkeeping=True
+            "treatment_stop_reason",
+            _("Reason the study product was stopped"),
+            300,
+            bookkeeping=True,
         ),
         event_date(
             "withdrawn_on",
-            "Date of withdrawal",
+            _("Date of withdrawal"),
             bookkeeping=True,
-            help="The end of follow-up: no more data are collected.",
+            help=_("The end of follow-up: no more data are collected."),
         ),
-        text("withdrawal_reason", "Reason for withdrawal", 300, bookkeeping=True),
+        text("withdrawal_reason", _("Reason for withdrawal"), 300, bookkeeping=True),
     ),
     rules=(
         Rule(
@@ -247,7 +267,7 @@ PARTICIPANT = Record(
                 )
             ),
             "bottle_number",
-            "A randomized participant has a bottle, and only a randomized one.",
+            _("A randomized participant has a bottle, and only a randomized one."),
             "bottle_number and randomized_on go together",
         ),
         Rule(
@@ -256,7 +276,7 @@ PARTICIPANT = Record(
                 Present("randomized_on"), Cmp("randomized_on", "gte", "consented_on", field=True)
             ),
             "randomized_on",
-            "Randomization cannot be before consent.",
+            _("Randomization cannot be before consent."),
             "randomization {randomized_on} is before consent {consented_on}",
         ),
         Rule(
@@ -266,7 +286,7 @@ PARTICIPANT = Record(
                 Cmp("withdrawn_on", "gte", "randomized_on", field=True),
             ),
             "withdrawn_on",
-            "The withdrawal cannot be before randomization.",
+            _("The withdrawal cannot be before randomization."),
             "withdrawal {withdrawn_on} is before randomization {randomized_on}",
         ),
         Rule(
@@ -275,21 +295,21 @@ PARTICIPANT = Record(
                 Present("withdrawn_on"), Cmp("withdrawn_on", "gte", "consented_on", field=True)
             ),
             "withdrawn_on",
-            "The withdrawal cannot be before consent.",
+            _("The withdrawal cannot be before consent."),
             "withdrawal {withdrawn_on} is before consent {consented_on}",
         ),
         Rule(
             "withdrawal_has_reason",
             implies(Present("withdrawn_on"), Present("withdrawal_reason", text=True)),
             "withdrawal_reason",
-            "Give the reason for the withdrawal.",
+            _("Give the reason for the withdrawal."),
             "missing value (a withdrawal needs a reason)",
         ),
         Rule(
             "withdrawal_reason_only_if_withdrawn",
             implies(Absent("withdrawn_on"), Absent("withdrawal_reason", text=True)),
             "withdrawal_reason",
-            "A reason for withdrawal needs the date of withdrawal.",
+            _("A reason for withdrawal needs the date of withdrawal."),
             "must be empty when withdrawn_on is empty",
         ),
         Rule(
@@ -299,7 +319,7 @@ PARTICIPANT = Record(
                 Cmp("treatment_stopped_on", "gte", "randomized_on", field=True),
             ),
             "treatment_stopped_on",
-            "The study product cannot be stopped before randomization.",
+            _("The study product cannot be stopped before randomization."),
             "stopping the study product on {treatment_stopped_on} is before randomization "
             "on {randomized_on}",
         ),
@@ -310,7 +330,7 @@ PARTICIPANT = Record(
                 Cmp("treatment_stopped_on", "lte", "withdrawn_on", field=True),
             ),
             "treatment_stopped_on",
-            "The study product cannot be stopped after the withdrawal.",
+            _("The study product cannot be stopped after the withdrawal."),
             "stopping the study product on {treatment_stopped_on} is after the withdrawal "
             "on {withdrawn_on}",
         ),
@@ -318,14 +338,14 @@ PARTICIPANT = Record(
             "treatment_stop_has_reason",
             implies(Present("treatment_stopped_on"), Present("treatment_stop_reason", text=True)),
             "treatment_stop_reason",
-            "Give the reason the study product was stopped.",
+            _("Give the reason the study product was stopped."),
             "missing value (stopping the study product needs a reason)",
         ),
         Rule(
             "treatment_stop_reason_only_if_stopped",
             implies(Absent("treatment_stopped_on"), Absent("treatment_stop_reason", text=True)),
             "treatment_stop_reason",
-            "A reason for stopping needs the date the study product was stopped.",
+            _("A reason for stopping needs the date the study product was stopped."),
             "must be empty when treatment_stopped_on is empty",
         ),
     ),
@@ -372,8 +392,14 @@ def _week_across(values, context: Context):
         if not first <= call_date <= last and not confirmed:
             yield (
                 "call_date",
-                f"The call date is outside this week's window ({first:%d %b} to "
-                f"{last:%d %b %Y}). Check it; if the call was made that day, confirm it.",
+                gettext(
+                    "The call date is outside this week's window (%(first)s to %(last)s). "
+                    "Check it; if the call was made that day, confirm it."
+                )
+                % {
+                    "first": date_format(first, gettext("d M")),
+                    "last": date_format(last, gettext("d M Y")),
+                },
                 f"call {call_date} is outside the week's window {first} to {last}",
             )
     if start is None:
@@ -384,7 +410,7 @@ def _week_across(values, context: Context):
         basis = "randomized_on" if phase == Phase.INTERVENTION else "consented_on"
         yield (
             "call_date",
-            f"The call date is before this week began ({begins}).",
+            gettext("The call date is before this week began (%(date)s).") % {"date": begins},
             f"call {call_date} is before {phase} week {week} began "
             f"({begins} = {basis} + {7 * (week - 1)} days)",
         )
@@ -393,7 +419,7 @@ def _week_across(values, context: Context):
     if withdrawn not in EMPTY and begins > withdrawn and reached is True:
         yield (
             "reached",
-            "The participant withdrew before this week began.",
+            gettext("The participant withdrew before this week began."),
             f"{phase} week {week} began on {begins}, after the withdrawal on {withdrawn}; "
             "a reached call cannot be recorded for it",
         )
@@ -447,62 +473,62 @@ DIARY_WEEK_CHECKS = (
 
 DIARY_WEEK = Record(
     "diary",
-    "Diary week",
+    _("Diary week"),
     (
-        event_date("call_date", "Date of the weekly call"),
+        event_date("call_date", _("Date of the weekly call")),
         Value(
             "reached",
-            "Participant reached by the weekly call",
+            _("Participant reached by the weekly call"),
             "bool",
-            help="Empty until the first call attempt.",
+            help=_("Empty until the first call attempt."),
         ),
         Value(
             "cramps",
-            "Number of cramps in the week",
+            _("Number of cramps in the week"),
             "int",
-            unit="cramps per week",
+            unit=_("cramps per week"),
             minimum=0,
             maximum=SMALLINT_MAX,
-            help="0 if none.",
+            help=_("0 if none."),
         ),
         Value(
             "duration_min",
-            "Mean duration of the week's cramps",
+            _("Mean duration of the week's cramps"),
             "decimal",
-            unit="minutes",
+            unit=_("minutes"),
             minimum=Decimal("0"),
             above=True,
             digits=6,
             places=2,
-            help="Only when there was at least one cramp.",
+            help=_("Only when there was at least one cramp."),
         ),
         Value(
             "severity",
-            "Mean severity of the week's cramps",
+            _("Mean severity of the week's cramps"),
             "decimal",
-            unit="score 1-10",
+            unit=_("score 1-10"),
             minimum=Decimal("1"),
             maximum=Decimal("10"),
             digits=4,
             places=2,
-            help="1 = mildest, 10 = worst; only when there was at least one cramp.",
+            help=_("1 = mildest, 10 = worst; only when there was at least one cramp."),
         ),
         Value(
             "capsules_missed",
-            "Capsules missed in the week",
+            _("Capsules missed in the week"),
             "int",
-            unit="capsules",
+            unit=_("capsules"),
             minimum=0,
             maximum=7,
-            help="0 to 7.",
+            help=_("0 to 7."),
         ),
         Value(
             "source",
-            "Source of the week's values",
+            _("Source of the week's values"),
             "enum",
             choices=WeekSource,
             bookkeeping=True,
-            help="Told at the call, or the electronic diary's nights confirmed or corrected.",
+            help=_("Told at the call, or the electronic diary's nights confirmed or corrected."),
         ),
     ),
     rules=(
@@ -511,7 +537,7 @@ DIARY_WEEK = Record(
                 f"{name}_only_if_reached",
                 implies(~Is("reached", True), Absent(name)),
                 name,
-                "Leave this empty: the participant was not reached.",
+                _("Leave this empty: the participant was not reached."),
                 "must be empty when reached is 0",
             )
             for name in ("cramps", "duration_min", "severity", "capsules_missed")
@@ -520,7 +546,7 @@ DIARY_WEEK = Record(
             "cramps_when_reached",
             implies(Is("reached", True), Present("cramps")),
             "cramps",
-            "Enter the number of cramps (0 if none).",
+            _("Enter the number of cramps (0 if none)."),
             "missing value (reached is 1)",
         ),
         *(
@@ -532,8 +558,8 @@ DIARY_WEEK = Record(
                 "missing value (cramps > 0)",
             )
             for name, message in (
-                ("duration_min", "Enter the mean duration in minutes."),
-                ("severity", "Enter the mean severity (1-10)."),
+                ("duration_min", _("Enter the mean duration in minutes.")),
+                ("severity", _("Enter the mean severity (1-10).")),
             )
         ),
         *(
@@ -545,22 +571,22 @@ DIARY_WEEK = Record(
                 "must be empty when cramps is 0",
             )
             for name, message in (
-                ("duration_min", "Leave the duration empty when there was no cramp."),
-                ("severity", "Leave the severity empty when there was no cramp."),
+                ("duration_min", _("Leave the duration empty when there was no cramp.")),
+                ("severity", _("Leave the severity empty when there was no cramp.")),
             )
         ),
         Rule(
             "source_only_if_reached",
             implies(~Is("reached", True), Absent("source", text=True)),
             "source",
-            "Leave this empty: the participant was not reached.",
+            _("Leave this empty: the participant was not reached."),
             "must be empty when reached is 0",
         ),
         Rule(
             "call_date_when_called",
             implies(Present("reached"), Present("call_date")),
             "call_date",
-            "Enter the date of the call.",
+            _("Enter the date of the call."),
             "missing value (every call, reached or not, has a date)",
         ),
     ),
@@ -655,60 +681,62 @@ def _night_across(values, context: Context):
     if consented not in EMPTY and night < consented:
         yield (
             "night",
-            f"This night is before the participant's consent ({consented}).",
+            gettext("This night is before the participant's consent (%(date)s).")
+            % {"date": consented},
             f"night {night} is before consent on {consented}",
         )
     withdrawn = context.values.get("withdrawn_on")
     if withdrawn not in EMPTY and night > withdrawn:
         yield (
             "night",
-            f"The participant withdrew on {withdrawn}; no later night can be recorded.",
+            gettext("The participant withdrew on %(date)s; no later night can be recorded.")
+            % {"date": withdrawn},
             f"night {night} is after the withdrawal on {withdrawn}",
         )
     end = context.values.get("follow_up_end")
     if end not in EMPTY and night > end:
         yield (
             "night",
-            f"Follow-up ended on {end}; no later night can be recorded.",
+            gettext("Follow-up ended on %(date)s; no later night can be recorded.") % {"date": end},
             f"night {night} is after the end of follow-up on {end}",
         )
 
 
 NIGHT = Record(
     "night",
-    "Diary night",
+    _("Diary night"),
     (
         event_date(
             "night",
-            "Night (the date it began)",
+            _("Night (the date it began)"),
             required=True,
-            help="The date of the evening the night began.",
+            help=_("The date of the evening the night began."),
         ),
-        Value("reported", "Night reported in the diary", "bool", required=True),
+        Value("reported", _("Night reported in the diary"), "bool", required=True),
         Value(
             "cramps",
-            "Number of cramps in the night",
+            _("Number of cramps in the night"),
             "int",
-            unit="cramps",
+            unit=_("cramps"),
             minimum=0,
             maximum=NIGHT_CRAMPS_MAX,
-            help="0 if none.",
+            help=_("0 if none."),
         ),
-        Value("source", "Who entered the night", "enum", choices=NightSource, required=True),
+        Value("source", _("Who entered the night"), "enum", choices=NightSource, required=True),
     ),
     rules=(
         Rule(
             "cramps_when_reported",
             implies(Is("reported", True), Present("cramps")),
             "cramps",
-            "Enter the number of cramps (0 if none).",
+            _("Enter the number of cramps (0 if none)."),
             "missing value (reported is 1)",
         ),
         Rule(
             "cramps_only_if_reported",
             implies(~Is("reported", True), Absent("cramps")),
             "cramps",
-            "Leave this empty: the night was not reported.",
+            _("Leave this empty: the night was not reported."),
             "must be empty when reported is 0",
         ),
     ),
@@ -717,33 +745,35 @@ NIGHT = Record(
 
 CRAMP_EVENT = Record(
     "cramp",
-    "Cramp in the diary",
+    _("Cramp in the diary"),
     (
         Value(
             "duration_min",
-            "Duration of the cramp",
+            _("Duration of the cramp"),
             "decimal",
-            unit="minutes",
+            unit=_("minutes"),
             required=True,
             minimum=Decimal("0"),
             above=True,
             maximum=Decimal("600"),
             digits=6,
             places=2,
-            help="In minutes.",
+            help=_("In minutes."),
         ),
         Value(
             "severity",
-            "Severity of the cramp",
+            _("Severity of the cramp"),
             "decimal",
-            unit="score 1-10",
+            unit=_("score 1-10"),
             required=True,
             minimum=Decimal("1"),
             maximum=Decimal("10"),
             digits=4,
             places=2,
-            help="1-3 mild (does not disturb sleep), 4-6 moderate (disturbs sleep, "
-            "tolerable), 7-10 severe (intolerable).",
+            help=_(
+                "1-3 mild (does not disturb sleep), 4-6 moderate (disturbs sleep, "
+                "tolerable), 7-10 severe (intolerable)."
+            ),
         ),
     ),
 )
@@ -757,7 +787,7 @@ def _event_across(values, context: Context):
     if onset not in EMPTY and consented not in EMPTY and onset < consented:
         yield (
             "onset_on",
-            f"The onset cannot be before consent ({consented}).",
+            gettext("The onset cannot be before consent (%(date)s).") % {"date": consented},
             f"onset {onset} is before the participant's consent on {consented}",
         )
 
@@ -787,41 +817,43 @@ ADVERSE_EVENT_CHECKS = (
 
 ADVERSE_EVENT = Record(
     "ae",
-    "Adverse event",
+    _("Adverse event"),
     (
-        event_date("onset_on", "Date of onset", required=True),
+        event_date("onset_on", _("Date of onset"), required=True),
         text(
             "term",
-            "Adverse event (term as reported)",
+            _("Adverse event (term as reported)"),
             200,
             required=True,
-            help="In the participant's words or as a medical term, e.g. 'nausea'.",
+            help=_("In the participant's words or as a medical term, e.g. 'nausea'."),
         ),
         Value(
             "serious",
-            "Serious adverse event",
+            _("Serious adverse event"),
             "bool",
             required=True,
-            help="Serious: death, life-threatening, hospitalisation, persistent disability "
-            "or another important medical event.",
+            help=_(
+                "Serious: death, life-threatening, hospitalisation, persistent disability "
+                "or another important medical event."
+            ),
         ),
-        Value("grade", "Severity grade", "enum", choices=Grade, required=True),
+        Value("grade", _("Severity grade"), "enum", choices=Grade, required=True),
         Value(
             "relatedness",
-            "Relatedness to the study product",
+            _("Relatedness to the study product"),
             "enum",
             choices=Relatedness,
             required=True,
         ),
-        text("outcome", "Outcome of the adverse event", 100, help="E.g. 'ongoing'."),
-        event_date("resolved_on", "Date resolved", help="Empty if ongoing."),
+        text("outcome", _("Outcome of the adverse event"), 100, help=_("E.g. 'ongoing'.")),
+        event_date("resolved_on", _("Date resolved"), help=_("Empty if ongoing.")),
     ),
     rules=(
         Rule(
             "resolved_after_onset",
             implies(Present("resolved_on"), Cmp("resolved_on", "gte", "onset_on", field=True)),
             "resolved_on",
-            "The resolution cannot be before the onset.",
+            _("The resolution cannot be before the onset."),
             "resolution {resolved_on} is before onset {onset_on}",
         ),
     ),

@@ -8,6 +8,8 @@ path for the export_trial command.
 
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
 from diary.exports.codebook import CODEBOOK_CSV, CODEBOOK_HTML, codebook_files
 from diary.exports.data import ExportData, export_data
 from diary.exports.spss import spss_files
@@ -18,12 +20,12 @@ from diary.package.writer import file_write, package_files, package_write, zip_b
 
 FORMATS = ("package", "xlsx", "spss", "stata", "codebook", "odm")
 FORMAT_LABELS = {
-    "package": "Data package (CSV files and trial.json, zip)",
-    "xlsx": "Excel workbook",
-    "spss": "SPSS .sav files (zip)",
-    "stata": "Stata .dta files (zip)",
-    "codebook": "Codebook (CSV and HTML)",
-    "odm": "CDISC ODM 1.3.2 (XML: metadata, data, audit trail, signatures)",
+    "package": gettext_noop("Data package (CSV files and trial.json, zip)"),
+    "xlsx": gettext_noop("Excel workbook"),
+    "spss": gettext_noop("SPSS .sav files (zip)"),
+    "stata": gettext_noop("Stata .dta files (zip)"),
+    "codebook": gettext_noop("Codebook (CSV and HTML)"),
+    "odm": gettext_noop("CDISC ODM 1.3.2 (XML: metadata, data, audit trail, signatures)"),
 }
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 from diary.crypto import open_text, seal_text, stratum_key
@@ -51,8 +52,8 @@ class RandomizationListQuerySet(models.QuerySet):
 
 class RandomizationList(models.Model):
     class Source(models.TextChoices):
-        GENERATED = "generated", "Generated in the app"
-        IMPORTED = "imported", "Imported"
+        GENERATED = "generated", gettext_noop("Generated in the app")
+        IMPORTED = "imported", gettext_noop("Imported")
 
     trial = models.OneToOneField(
         "diary.Trial", on_delete=models.PROTECT, related_name="randomization_list"
@@ -227,9 +228,9 @@ class Allocation(models.Model):
     the unblinded statistician), so the reserve runs down alike whatever the arm."""
 
     class Kind(models.TextChoices):
-        RANDOMIZATION = "randomization", "Randomization"
-        REPLACEMENT = "replacement", "Replacement bottle"
-        SET_ASIDE = "set_aside", "Spare set aside with a replacement"
+        RANDOMIZATION = "randomization", gettext_noop("Randomization")
+        REPLACEMENT = "replacement", gettext_noop("Replacement bottle")
+        SET_ASIDE = "set_aside", gettext_noop("Spare set aside with a replacement")
 
     participant = models.ForeignKey(
         "diary.Participant", on_delete=models.PROTECT, related_name="allocations"
@@ -304,9 +305,9 @@ class TrialEvent(models.Model):
     """Lock, unlock and unblinding of the whole trial: who, when, why."""
 
     class Kind(models.TextChoices):
-        LOCK = "lock", "Database locked"
-        UNLOCK = "unlock", "Database unlocked"
-        UNBLIND = "unblind", "Trial unblinded"
+        LOCK = "lock", gettext_noop("Database locked")
+        UNLOCK = "unlock", gettext_noop("Database unlocked")
+        UNBLIND = "unblind", gettext_noop("Trial unblinded")
 
     trial = models.ForeignKey("diary.Trial", on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=8, choices=Kind.choices)

@@ -17,6 +17,7 @@ answer, admin page, file name, storage path or audit entry can show a sequence.
 import secrets
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base 32, lower case
 ID_LENGTH = 12
@@ -42,10 +43,10 @@ class Job(models.Model):
     that could not be made is listed in `failed_formats`, the others are kept."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", gettext_noop("Queued")
+        RUNNING = "running", gettext_noop("Running")
+        DONE = "done", gettext_noop("Done")
+        FAILED = "failed", gettext_noop("Failed")
 
     id = _random_id_field()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)

@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 QUERY_TEXT_MAX = 2000
 VALUE_SHOWN_MAX = 300
@@ -26,9 +27,9 @@ class Query(models.Model):
     coordinator, or by an edit check declared with the record."""
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        ANSWERED = "answered", "Answered"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", gettext_noop("Open")
+        ANSWERED = "answered", gettext_noop("Answered")
+        CLOSED = "closed", gettext_noop("Closed")
 
     participant = models.ForeignKey(
         "diary.Participant", on_delete=models.PROTECT, related_name="queries"
@@ -100,10 +101,10 @@ class QueryStep(models.Model):
     """One step of a query's life, as it happened; never changed."""
 
     class Kind(models.TextChoices):
-        RAISED = "raised", "Raised"
-        ANSWERED = "answered", "Answered"
-        CLOSED = "closed", "Closed"
-        REOPENED = "reopened", "Re-opened"
+        RAISED = "raised", gettext_noop("Raised")
+        ANSWERED = "answered", gettext_noop("Answered")
+        CLOSED = "closed", gettext_noop("Closed")
+        REOPENED = "reopened", gettext_noop("Re-opened")
 
     query = models.ForeignKey(Query, on_delete=models.PROTECT, related_name="steps")
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -241,10 +242,10 @@ class CasebookEvent(models.Model):
     """Signing, a signature made invalid, locking and unlocking a casebook."""
 
     class Kind(models.TextChoices):
-        SIGNED = "signed", "Signed"
-        INVALIDATED = "invalid", "Signature invalidated by a change"
-        LOCKED = "locked", "Casebook locked"
-        UNLOCKED = "unlocked", "Casebook unlocked"
+        SIGNED = "signed", gettext_noop("Signed")
+        INVALIDATED = "invalid", gettext_noop("Signature invalidated by a change")
+        LOCKED = "locked", gettext_noop("Casebook locked")
+        UNLOCKED = "unlocked", gettext_noop("Casebook unlocked")
 
     participant = models.ForeignKey(
         "diary.Participant", on_delete=models.PROTECT, related_name="casebook_events"

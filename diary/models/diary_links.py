@@ -4,6 +4,7 @@ each member of staff works in."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 
@@ -42,14 +43,14 @@ class DiaryLink(models.Model):
 
 
 class Language(models.TextChoices):
-    ENGLISH = "en-gb", "English"
-    CHINESE = "zh-hans", "简体中文"
+    ENGLISH = "en-gb", gettext_noop("English")
+    CHINESE = "zh-hans", gettext_noop("简体中文")
 
 
 class ReminderChannel(models.TextChoices):
-    NONE = "none", "No reminders"
-    EMAIL = "email", "Email"
-    SMS = "sms", "Text message (SMS)"
+    NONE = "none", gettext_noop("No reminders")
+    EMAIL = "email", gettext_noop("Email")
+    SMS = "sms", gettext_noop("Text message (SMS)")
 
 
 class DiaryPreferences(models.Model):

@@ -13,14 +13,15 @@ is.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from diary.models.artifacts import FileDownload, Job, StoredFile
 
 
 class ExportRun(Job):
     class Kind(models.TextChoices):
-        DATA = "data", "Data export"
-        PROGRESS = "progress", "Progress report"
+        DATA = "data", gettext_noop("Data export")
+        PROGRESS = "progress", gettext_noop("Progress report")
 
     trial = models.ForeignKey("diary.Trial", on_delete=models.PROTECT, related_name="export_runs")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.DATA)
@@ -93,13 +94,13 @@ def export_file_path(instance: "ExportFile", filename: str) -> str:
 
 class ExportFile(StoredFile):
     class Kind(models.TextChoices):
-        PACKAGE = "package", "Data package (zip)"
-        XLSX = "xlsx", "Excel workbook"
-        SPSS = "spss", "SPSS (zip)"
-        STATA = "stata", "Stata (zip)"
-        CODEBOOK = "codebook", "Codebook"
-        ODM = "odm", "CDISC ODM 1.3.2 (XML)"
-        PROGRESS = "progress", "Progress report (HTML)"
+        PACKAGE = "package", gettext_noop("Data package (zip)")
+        XLSX = "xlsx", gettext_noop("Excel workbook")
+        SPSS = "spss", gettext_noop("SPSS (zip)")
+        STATA = "stata", gettext_noop("Stata (zip)")
+        CODEBOOK = "codebook", gettext_noop("Codebook")
+        ODM = "odm", gettext_noop("CDISC ODM 1.3.2 (XML)")
+        PROGRESS = "progress", gettext_noop("Progress report (HTML)")
 
     run = models.ForeignKey(ExportRun, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=8, choices=Kind.choices)

@@ -4,11 +4,17 @@ product and withdrawal. Values and rules: diary.declarations.PARTICIPANT."""
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from diary.declarations import PARTICIPANT
 
 CREATININE_UMOL_PER_MG_DL = Decimal("88.4")
+STATUS_LABELS = {
+    "consented": pgettext_lazy("participant status", "consented"),
+    "randomized": pgettext_lazy("participant status", "randomized"),
+    "withdrawn": pgettext_lazy("participant status", "withdrawn"),
+}
 
 
 def _field(name: str, **overrides):
@@ -82,3 +88,8 @@ class Participant(models.Model):
         if self.randomized_on:
             return "randomized"
         return "consented"
+
+    @property
+    def status_label(self) -> str:
+        """The status as staff read it, in their language."""
+        return STATUS_LABELS[self.status]

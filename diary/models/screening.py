@@ -3,6 +3,7 @@ that feed the CONSORT diagram. Values and rules: diary.declarations.SCREENING.""
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 from diary.declarations import SCREENING, ScreeningOutcome, Sex
@@ -12,8 +13,8 @@ __all__ = ["EligibilityCriterion", "ScreeningOutcome", "ScreeningRecord", "Sex"]
 
 class EligibilityCriterion(models.Model):
     class Kind(models.TextChoices):
-        INCLUSION = "inclusion", "Inclusion"
-        EXCLUSION = "exclusion", "Exclusion"
+        INCLUSION = "inclusion", gettext_noop("Inclusion")
+        EXCLUSION = "exclusion", gettext_noop("Exclusion")
 
     trial = models.ForeignKey("diary.Trial", on_delete=models.PROTECT, related_name="criteria")
     code = models.SlugField(max_length=60)

@@ -137,3 +137,10 @@ class ProtocolWeek(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_phase_display()} week {self.week}"
+
+    @property
+    def label(self) -> str:
+        """The week as staff read it, in their language."""
+        from diary.labels import week_label
+
+        return week_label(self.phase, self.week)

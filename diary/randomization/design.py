@@ -9,13 +9,15 @@ one block, so a spare's number says nothing about its arm.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from diary.randomization.rng import Stream
 
 PERMUTED_BLOCKS = "permuted_blocks"
 SIMPLE = "simple"
 METHODS = {
-    PERMUTED_BLOCKS: "Permuted blocks of randomly varying size",
-    SIMPLE: "Simple randomization (no blocks)",
+    PERMUTED_BLOCKS: gettext_noop("Permuted blocks of randomly varying size"),
+    SIMPLE: gettext_noop("Simple randomization (no blocks)"),
 }
 MAX_BOTTLES = 100_000
 

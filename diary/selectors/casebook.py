@@ -268,6 +268,29 @@ def record_label(kind: ClinicalRecord, instance) -> str:
     return f"{kind.label}: {', '.join(parts)}" if parts else f"{kind.label} {instance.pk}"
 
 
+def record_label_shown(kind: ClinicalRecord, instance) -> str:
+    """`record_label` as staff read it, in the active language (pages only: what is
+    stored or exported keeps `record_label`)."""
+    from django.utils.translation import gettext
+
+    from diary.labels import translated, week_label
+
+    week = kind.week_of(instance)
+    if week is not None:
+        return week_label(*week)
+    label = translated(kind.label)
+    if kind.placement == ENROLMENT:
+        return label
+    described = next(
+        (getattr(instance, v.name) for v in kind.values if v.kind == "text" and v.required), None
+    )
+    dated = next((getattr(instance, v.name) for v in kind.values if v.kind == "date"), None)
+    parts = [str(p) for p in (described, dated) if p not in EMPTY]
+    if parts:
+        return gettext("%(record)s: %(details)s") % {"record": label, "details": ", ".join(parts)}
+    return f"{label} {instance.pk}"
+
+
 # -- the casebook's content, as signed ------------------------------------------------
 
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext
 
+from diary.labels import translated
 from diary.models import (
     Casebook,
     CasebookEvent,
@@ -101,6 +103,11 @@ class QueriedValue:
     query_id: int
     state: str
     text: str
+
+    @property
+    def state_label(self) -> str:
+        """The query's state as staff read it, in their language."""
+        return translated(Query.State(self.state).label).lower()
 
 
 def queried_values(participant: Participant) -> dict[str, list[QueriedValue]]:
@@ -287,10 +294,27 @@ class ValueView:
     verified: bool
     verified_by: str = ""
     queries: list[QueriedValue] = field(default_factory=list)
+    choices: dict | None = None  # {code: label} of a value with an answer list
 
     @property
     def key_field(self) -> str:
         return self.name
+
+    @property
+    def label_shown(self) -> str:
+        """The value's label in the active language (the pages')."""
+        return translated(self.label)
+
+    @property
+    def shown_display(self) -> str:
+        """The value as the pages show it: a yes or no in the active language."""
+        if self.choices and self.shown in self.choices:
+            return translated(self.choices[self.shown])
+        if self.shown == "yes":
+            return gettext("yes")
+        if self.shown == "no":
+            return gettext("no")
+        return self.shown
 
 
 @dataclass(frozen=True)
@@ -316,6 +340,13 @@ class FormView:
     @property
     def verified(self) -> int:
         return sum(1 for v in self.values if v.verified)
+
+    @property
+    def label_shown(self) -> str:
+        """The record's label in the active language (the pages')."""
+        from diary.selectors.casebook import record_label_shown
+
+        return record_label_shown(self.kind, self.instance)
 
     @property
     def fully_verified(self) -> bool:
@@ -352,6 +383,7 @@ def casebook_forms(participant: Participant) -> list[FormView]:
                         verified=mark is not None,
                         verified_by=mark.verified_by.get_username() if mark else "",
                         queries=queried.get(key, []),
+                        choices=dict(value.choices.choices) if value.kind == "enum" else None,
                     )
                 )
             forms.append(
@@ -386,30 +418,32 @@ def data_management_events(participant: Participant) -> list[DataEvent]:
     for mark in marks:
         kind = kinds.get(mark.record)
         label = (
-            kind.value(mark.field).label if kind and mark.field in kind.value_names else mark.field
+            translated(kind.value(mark.field).label)
+            if kind and mark.field in kind.value_names
+            else mark.field
         )
         events.append(
             DataEvent(
                 when=mark.cleared_at,
-                who=mark.cleared_by.get_username() if mark.cleared_by else "system",
-                record="Source data verification",
-                kind="verification cleared",
-                what=(
-                    f"{label}: verified value {mark.value_shown or 'empty'} changed; "
-                    "no longer verified"
-                ),
+                who=mark.cleared_by.get_username() if mark.cleared_by else gettext("system"),
+                record=gettext("Source data verification"),
+                kind=gettext("verification cleared"),
+                what=gettext("%(value)s: verified value %(shown)s changed; no longer verified")
+                % {"value": label, "shown": mark.value_shown or gettext("empty")},
                 reason=mark.cleared_note,
             )
         )
+    from diary.services.casebooks import SIGNATURE_MEANING
+
     for event in CasebookEvent.objects.filter(participant=participant).select_related("by_user"):
         events.append(
             DataEvent(
                 when=event.at,
-                who=event.by_user.get_username() if event.by_user else "system",
-                record="Casebook",
-                kind=event.get_kind_display().lower(),
-                what=event.get_kind_display(),
-                reason=event.note,
+                who=event.by_user.get_username() if event.by_user else gettext("system"),
+                record=gettext("Casebook"),
+                kind=translated(event.get_kind_display()).lower(),
+                what=translated(event.get_kind_display()),
+                reason=event.note.replace(SIGNATURE_MEANING, gettext(SIGNATURE_MEANING)),
             )
         )
     return events

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_noop, pgettext, pgettext_lazy
+
+from diary.labels import translated, week_label
 from diary.models import AdverseEvent, DiaryWeek, Participant, Phase
 from diary.selectors.scoping import participants_for
 from diary.services.calls import week_start
@@ -21,20 +25,20 @@ class WeekEntry:
     status: str  # recorded | due | upcoming | missed | after_withdrawal
 
     STATUS_LABELS = {
-        "recorded": "Recorded",
-        "due": "Due now",
-        "upcoming": "Not yet due",
-        "missed": "Missed",
-        "after_withdrawal": "After withdrawal",
+        "recorded": gettext_noop("Recorded"),
+        "due": gettext_noop("Due now"),
+        "upcoming": gettext_noop("Not yet due"),
+        "missed": gettext_noop("Missed"),
+        "after_withdrawal": gettext_noop("After withdrawal"),
     }
 
     @property
     def status_label(self) -> str:
-        return self.STATUS_LABELS[self.status]
+        return gettext(self.STATUS_LABELS[self.status])
 
     @property
     def label(self) -> str:
-        return f"{Phase(self.phase).label} week {self.week}"
+        return week_label(self.phase, self.week)
 
     @property
     def out_of_window(self) -> bool:
@@ -56,9 +60,19 @@ class ChangeEntry:
     when: datetime
     who: str
     record: str
-    kind: str  # created | entered | corrected
+    kind: str  # created | entered | corrected, or a data management event's
     changes: list[FieldChange]
     reason: str
+
+    KIND_LABELS = {
+        "created": pgettext_lazy("change", "enrolled"),
+        "entered": pgettext_lazy("change", "entered"),
+        "corrected": pgettext_lazy("change", "corrected"),
+    }
+
+    @property
+    def kind_label(self) -> str:
+        return str(self.KIND_LABELS.get(self.kind, self.kind))
 
 
 @dataclass(frozen=True)
@@ -115,13 +129,32 @@ AE_FIELDS = ("onset_on", "term", "serious", "grade", "relatedness", "outcome", "
 EMPTY = (None, "")
 
 
-def _display(value) -> str:
+# The reasons the services give for the changes they make themselves (the people's
+# reasons are shown as written).
+AUTOMATIC_REASONS = {
+    gettext_noop("withdrawal"),
+    gettext_noop("study product stopped"),
+    gettext_noop("randomization"),
+    gettext_noop("recorded from imported data"),
+    gettext_noop("replacement bottle"),
+    gettext_noop("database lock"),
+    gettext_noop("trial unblinded"),
+}
+
+
+def _reason(reason: str) -> str:
+    return gettext(reason) if reason in AUTOMATIC_REASONS else reason
+
+
+def _display(value, choices=None) -> str:
+    if choices and value in choices:
+        return translated(choices[value])
     if value in EMPTY:
         return "—"
     if value is True:
-        return "Yes"
+        return gettext("Yes")
     if value is False:
-        return "No"
+        return gettext("No")
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     return str(value)
@@ -163,7 +196,10 @@ def _week_entries(participant, weeks, window: timedelta, on_date: date) -> list[
 
 def _history(rows, fields, model, record_label) -> list[ChangeEntry]:
     """Consecutive history rows of each record, compared field by field."""
-    labels = {name: model._meta.get_field(name).verbose_name for name in fields}
+    labels = {
+        name: translated(capfirst(model._meta.get_field(name).verbose_name)) for name in fields
+    }
+    choices = {name: dict(model._meta.get_field(name).flatchoices) for name in fields}
     entries, previous = [], {}
     for row in rows:
         before = previous.get(row.id)
@@ -174,8 +210,8 @@ def _history(rows, fields, model, record_label) -> list[ChangeEntry]:
             changes = [
                 FieldChange(
                     labels[name],
-                    _display(getattr(before, name) if before else None),
-                    _display(getattr(row, name)),
+                    _display(getattr(before, name) if before else None, choices[name]),
+                    _display(getattr(row, name), choices[name]),
                 )
                 for name in fields
                 if (getattr(before, name) if before else None) != getattr(row, name)
@@ -193,11 +229,11 @@ def _history(rows, fields, model, record_label) -> list[ChangeEntry]:
         entries.append(
             ChangeEntry(
                 when=row.history_date,
-                who=row.history_user.username if row.history_user else "system",
+                who=row.history_user.username if row.history_user else gettext("system"),
                 record=record_label(row),
                 kind=kind,
                 changes=changes,
-                reason=row.history_change_reason or "",
+                reason=_reason(row.history_change_reason or ""),
             )
         )
     return entries
@@ -242,7 +278,8 @@ def participant_timeline(*, user, participant_id: str, on_date: date) -> Timelin
     entries = _week_entries(participant, weeks, window, on_date)
     week_labels = {e.diary_week.pk: e.label for e in entries}
     events = list(AdverseEvent.objects.filter(participant=participant).order_by("onset_on", "pk"))
-    ae_labels = {e.pk: f"Adverse event: {e.term}" for e in events}
+    adverse_event = gettext("Adverse event: %(term)s")
+    ae_labels = {e.pk: adverse_event % {"term": e.term} for e in events}
 
     def _ordered(qs):
         return qs.select_related("history_user").order_by("history_date", "history_id")
@@ -252,19 +289,19 @@ def participant_timeline(*, user, participant_id: str, on_date: date) -> Timelin
             _ordered(Participant.history.filter(id=participant.pk)),
             PARTICIPANT_FIELDS,
             Participant,
-            lambda row: "Participant",
+            lambda row: pgettext("record", "Participant"),
         )
         + _history(
             _ordered(DiaryWeek.history.filter(participant_id=participant.pk)),
             WEEK_FIELDS,
             DiaryWeek,
-            lambda row: week_labels.get(row.id, "Diary week"),
+            lambda row: week_labels.get(row.id, gettext("Diary week")),
         )
         + _history(
             _ordered(AdverseEvent.history.filter(participant_id=participant.pk)),
             AE_FIELDS,
             AdverseEvent,
-            lambda row: ae_labels.get(row.id, f"Adverse event: {row.term}"),
+            lambda row: ae_labels.get(row.id, adverse_event % {"term": row.term}),
         )
     )
     history += _data_management(participant)

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from diary.declarations import Context, Record
 from diary.errors import InvalidValue, ReasonRequired, RuleConflict, StaleRecord, TrialLocked
@@ -29,7 +30,7 @@ EMPTY = (None, "")
 def ensure_trial_open(trial) -> None:
     """No clinical data changes once the database is locked."""
     if trial.is_locked:
-        raise TrialLocked("The trial database is locked; no data can be changed.")
+        raise TrialLocked(gettext_noop("The trial database is locked; no data can be changed."))
 
 
 def _shown(value) -> str:

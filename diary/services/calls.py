@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from diary.declarations import DIARY_WEEK, Context, WeekSource
 from diary.declarations.records import WEEK_VALUES, week_start
@@ -189,7 +190,9 @@ def _week_source(diary_week: DiaryWeek, values: dict, source: str, reason: str) 
     if source == WeekSource.CORRECTED:
         if not (reason or "").strip():
             raise ReasonRequired(
-                "A reason is required to correct the values of the participant's diary.",
+                gettext_noop(
+                    "A reason is required to correct the values of the participant's diary."
+                ),
                 field="reason",
             )
         return source

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from diary.errors import AccessDenied, CasebookLocked, InvalidValue, ReasonRequired, RuleConflict
 from diary.models import Casebook, CasebookEvent, Participant, Signature
@@ -39,7 +40,8 @@ from diary.selectors.scoping import participants_for
 from diary.services.audit import ensure_current
 from diary.services.reauth import password_reentry_check
 
-SIGNATURE_MEANING = "I have reviewed these data and they are accurate."
+# Stored with each signature in English (the record); the form shows it translated.
+SIGNATURE_MEANING = gettext_noop("I have reviewed these data and they are accurate.")
 REASON_MAX = 2000
 
 
@@ -260,7 +262,9 @@ def casebook_unlock(
     _in_scope(participant, by_user)
     reason = _text(reason, "reason")
     if not reason:
-        raise ReasonRequired("Give the reason for unlocking the casebook.", field="reason")
+        raise ReasonRequired(
+            gettext_noop("Give the reason for unlocking the casebook."), field="reason"
+        )
     casebook = casebook_for_update(participant.pk)
     ensure_current(casebook, expected_version)
     if not casebook.is_locked:

@@ -14,6 +14,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from diary.crypto import open_arm
 from diary.errors import (
@@ -177,7 +178,8 @@ def bottle_replace(
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired(
-            "Give the reason for the replacement (bottle lost, damaged...).", field="reason"
+            gettext_noop("Give the reason for the replacement (bottle lost, damaged...)."),
+            field="reason",
         )
     participant = (
         Participant.objects.select_for_update(of=("self",))

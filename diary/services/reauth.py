@@ -13,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext_noop
 
 from diary.errors import AccessDenied, PasswordLocked
 
@@ -26,7 +27,7 @@ def password_reentry_check(*, user, password: str, request=None) -> None:
     if request is None:
         if not password or not user.check_password(password):
             logger.warning("Password re-entry refused for user %s", user.pk)
-            raise AccessDenied("The password is not correct.", field="password")
+            raise AccessDenied(gettext_noop("The password is not correct."), field="password")
         return
     request.password_reentry = True  # a lockout answers on the page (diary.web.lockout)
     confirmed = authenticate(request, username=user.get_username(), password=password or "")
@@ -40,4 +41,4 @@ def password_reentry_check(*, user, password: str, request=None) -> None:
         )
     if confirmed is None or confirmed.pk != user.pk:
         logger.warning("Password re-entry refused for user %s", user.pk)
-        raise AccessDenied("The password is not correct.", field="password")
+        raise AccessDenied(gettext_noop("The password is not correct."), field="password")

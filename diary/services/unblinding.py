@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from diary.crypto import open_arm
 from diary.errors import AccessDenied, InvalidValue, ReasonRequired
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ReasonRequired("Give the reason for unblinding.", field="reason")
+        raise ReasonRequired(gettext_noop("Give the reason for unblinding."), field="reason")
     return reason
 
 
@@ -219,7 +220,9 @@ def trial_unlock(*, trial: Trial, reason: str, by_user) -> TrialEvent:
     _ensure_unblinded_statistician(by_user)
     reason = (reason or "").strip()
     if not reason:
-        raise ReasonRequired("Give the reason for unlocking the database.", field="reason")
+        raise ReasonRequired(
+            gettext_noop("Give the reason for unlocking the database."), field="reason"
+        )
     trial = Trial.objects.select_for_update().get(pk=trial.pk)
     if not trial.is_locked:
         raise InvalidValue("The database is not locked.")

@@ -9,22 +9,24 @@ from django import template
 from django.urls import reverse
 from django.utils import formats
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
+from diary.labels import week_label
 from diary.selectors.calls import CallRow
 
 register = template.Library()
 
 ROW = (
     '<tr class="{}">\n'
-    '      <td data-label="Participant"><a href="{}" aria-label="Call {}: {} week {}">Call {}</a>'
+    '      <td data-label="{}"><a href="{}" aria-label="{}">{}</a>'
     "</td>\n"
-    '      <td data-label="Site">{}</td>\n'
-    '      <td data-label="Week">{} week {}</td>\n'
-    '      <td data-label="Due">{}</td>\n'
-    '      <td data-label="Window">{} – {}</td>\n'
-    '      <td data-label="Attempts" class="num">{}</td>\n'
-    '      <td data-label="Last attempt">{}</td>\n'
-    '      <td data-label="Phone">{}</td>\n'
+    '      <td data-label="{}">{}</td>\n'
+    '      <td data-label="{}">{}</td>\n'
+    '      <td data-label="{}">{}</td>\n'
+    '      <td data-label="{}">{} – {}</td>\n'
+    '      <td data-label="{}" class="num">{}</td>\n'
+    '      <td data-label="{}">{}</td>\n'
+    '      <td data-label="{}">{}</td>\n'
     "    </tr>\n"
 )
 
@@ -44,8 +46,24 @@ def call_rows(rows: Iterable[CallRow], css_class: str) -> str:
             dates[key] = formats.date_format(value, fmt)
         return dates[key]
 
+    headers = [
+        gettext("Participant"),
+        gettext("Site"),
+        gettext("Week"),
+        gettext("Due"),
+        gettext("Window"),
+        gettext("Attempts"),
+        gettext("Last attempt"),
+        gettext("Phone"),
+    ]
+    weeks: dict[tuple, str] = {}
+    formats_shown = {"day": gettext("D j M Y"), "short": gettext("j M")}
+
     def cells(row: CallRow):
-        label = row.phase_label
+        key = (row.phase, row.week)
+        if key not in weeks:
+            weeks[key] = week_label(row.phase, row.week)
+        week = weeks[key]
         phone = (
             format_html('<a href="tel:{}">{}</a>', row.phone.replace(" ", ""), row.phone)
             if row.phone
@@ -53,19 +71,25 @@ def call_rows(rows: Iterable[CallRow], css_class: str) -> str:
         )
         return (
             css_class,
+            headers[0],
             reverse("diary:week_call", args=(row.participant_id, row.phase, row.week)),
-            row.participant_id,
-            label,
-            row.week,
-            row.participant_id,
+            gettext("Call %(participant)s: %(week)s")
+            % {"participant": row.participant_id, "week": week},
+            gettext("Call %(participant)s") % {"participant": row.participant_id},
+            headers[1],
             row.site_code,
-            label,
-            row.week,
-            day(row.due_date, "D j M Y"),
-            day(row.window_start, "j M"),
-            day(row.window_end, "j M"),
+            headers[2],
+            week,
+            headers[3],
+            day(row.due_date, formats_shown["day"]),
+            headers[4],
+            day(row.window_start, formats_shown["short"]),
+            day(row.window_end, formats_shown["short"]),
+            headers[5],
             row.attempts,
-            day(row.last_call_date, "j M"),
+            headers[6],
+            day(row.last_call_date, formats_shown["short"]),
+            headers[7],
             phone,
         )
 

@@ -3,6 +3,7 @@
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 from diary.roles import QUERY_ANSWERING_ROLES, role_of
 from diary.selectors.datamgmt import open_queries_for, value_key
@@ -22,16 +23,15 @@ def query_mark(queried, record: str, object_id, field: str):
         return ""
     links = format_html_join(
         " ",
-        '<a class="query-mark {}" href="{}" title="Query {}: {}">? <span class="vh">Query {} '
-        "({})</span></a>",
+        '<a class="query-mark {}" href="{}" title="{}">? <span class="vh">{}</span></a>',
         (
             (
                 q.state,
                 reverse("diary:query", args=[q.query_id]),
-                q.query_id,
-                q.text[:120],
-                q.query_id,
-                q.state,
+                gettext("Query %(number)s: %(text)s")
+                % {"number": q.query_id, "text": q.text[:120]},
+                gettext("Query %(number)s (%(state)s)")
+                % {"number": q.query_id, "state": q.state_label},
             )
             for q in found
         ),
@@ -57,6 +57,7 @@ def verified_mark(value):
     if not value.verified:
         return ""
     return format_html(
-        '<span class="sdv-mark" title="Verified by {}">✓<span class="vh"> verified</span></span>',
-        value.verified_by,
+        '<span class="sdv-mark" title="{}">✓<span class="vh"> {}</span></span>',
+        gettext("Verified by %(user)s") % {"user": value.verified_by},
+        gettext("verified"),
     )

@@ -8,6 +8,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 from diary.templatetags.datamgmt import query_mark
 
@@ -15,18 +16,16 @@ register = template.Library()
 
 ROW = (
     '<tr class="{}">\n'
-    '    <th scope="row" data-label="Week">Week {}</th>\n'
-    '    <td data-label="Due">{} ({} – {})</td>\n'
-    '    <td data-label="Status"><span class="status {}">{}</span>{}</td>\n'
-    '    <td data-label="Attempts" class="num">{}</td>\n'
-    '    <td data-label="Call date">{}{}{}</td>\n'
-    '    <td data-label="Cramps" class="num">{}{}</td>\n'
-    '    <td data-label="Duration (min)" class="num">{}{}</td>\n'
-    '    <td data-label="Severity" class="num">{}{}</td>{}{}\n'
+    '    <th scope="row" data-label="{}">{}</th>\n'
+    '    <td data-label="{}">{} ({} – {})</td>\n'
+    '    <td data-label="{}"><span class="status {}">{}</span>{}</td>\n'
+    '    <td data-label="{}" class="num">{}</td>\n'
+    '    <td data-label="{}">{}{}{}</td>\n'
+    '    <td data-label="{}" class="num">{}{}</td>\n'
+    '    <td data-label="{}" class="num">{}{}</td>\n'
+    '    <td data-label="{}" class="num">{}{}</td>{}{}\n'
     "  </tr>\n"
 )
-NOT_REACHED = format_html(' <span class="muted">{}</span>', "(not reached)")
-OUTSIDE = format_html(' <span class="flag">{}</span>', "outside the window")
 
 
 @register.simple_tag(takes_context=True)
@@ -37,6 +36,19 @@ def week_rows(context, entries, capsules: bool) -> str:
     participant = context["participant"]
     queried = context.get("queried")
     can_enter_data = context.get("can_enter_data")
+    header = {
+        "week": gettext("Week"),
+        "due": gettext("Due"),
+        "status": gettext("Status"),
+        "attempts": gettext("Attempts"),
+        "call_date": gettext("Call date"),
+        "cramps": gettext("Cramps"),
+        "duration": gettext("Duration (min)"),
+        "severity": gettext("Severity"),
+    }
+    long_date, short_date = gettext("j M Y"), gettext("j M")
+    not_reached = format_html(' <span class="muted">{}</span>', gettext("(not reached)"))
+    outside = format_html(' <span class="flag">{}</span>', gettext("outside the window"))
 
     def cells(entry):
         week = entry.diary_week
@@ -48,7 +60,8 @@ def week_rows(context, entries, capsules: bool) -> str:
         if capsules:
             missed = week.capsules_missed if week.capsules_missed is not None else "—"
             capsule_cell = format_html(
-                '\n    <td data-label="Capsules missed" class="num">{}{}</td>',
+                '\n    <td data-label="{}" class="num">{}{}</td>',
+                gettext("Capsules missed"),
                 missed,
                 mark("capsules_missed"),
             )
@@ -57,32 +70,40 @@ def week_rows(context, entries, capsules: bool) -> str:
             link = ""
             if not participant.withdrawn_on or entry.status == "recorded":
                 link = format_html(
-                    '<a href="{}">{}<span class="vh"> week {}</span></a>',
+                    '<a href="{}">{}<span class="vh"> {}</span></a>',
                     reverse(
                         "diary:week_call",
                         args=(participant.participant_id, entry.phase, entry.week),
                     ),
-                    "Correct" if week.reached else "Enter",
-                    entry.week,
+                    gettext("Correct") if week.reached else gettext("Enter"),
+                    gettext("week %(week)s") % {"week": entry.week},
                 )
-            action_cell = format_html('\n    <td data-label="Action">{}</td>', link)
+            action_cell = format_html('\n    <td data-label="{}">{}</td>', gettext("Action"), link)
         return (
             entry.status,
-            entry.week,
-            date_filter(week.due_date, "j M Y"),
-            date_filter(entry.window_start, "j M"),
-            date_filter(entry.window_end, "j M"),
+            header["week"],
+            gettext("Week %(week)s") % {"week": entry.week},
+            header["due"],
+            date_filter(week.due_date, long_date),
+            date_filter(entry.window_start, short_date),
+            date_filter(entry.window_end, short_date),
+            header["status"],
             entry.status,
             entry.status_label,
-            NOT_REACHED if week.reached is False else "",
+            not_reached if week.reached is False else "",
+            header["attempts"],
             week.attempts,
-            date_filter(week.call_date, "j M Y") or "—",
-            OUTSIDE if entry.out_of_window else "",
+            header["call_date"],
+            date_filter(week.call_date, long_date) or "—",
+            outside if entry.out_of_window else "",
             mark("call_date"),
+            header["cramps"],
             week.cramps if week.reached else "—",
             mark("cramps"),
+            header["duration"],
             floatformat(week.duration_min, "-2") or "—",
             mark("duration_min"),
+            header["severity"],
             floatformat(week.severity, "-2") or "—",
             mark("severity"),
             capsule_cell,

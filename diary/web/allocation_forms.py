@@ -2,6 +2,7 @@
 emergency unblinding, and the trial's lock."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from diary.randomization.design import METHODS, PERMUTED_BLOCKS
 from diary.randomization.strata import FACTORS
@@ -13,39 +14,41 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 class GenerateListForm(TrialForm):
     method = forms.ChoiceField(
-        label="Method",
+        label=_("Method"),
         choices=list(METHODS.items()),
         initial=PERMUTED_BLOCKS,
         widget=forms.RadioSelect,
     )
     block_sizes = forms.CharField(
-        label="Block sizes",
+        label=_("Block sizes"),
         initial="4, 6",
         required=False,
-        help_text="Comma-separated; each a multiple of the ratio's total (2 for 1:1). "
-        "Each block's size is drawn at random from these.",
+        help_text=_(
+            "Comma-separated; each a multiple of the ratio's total (2 for 1:1). "
+            "Each block's size is drawn at random from these."
+        ),
     )
     stratify_by = forms.MultipleChoiceField(
-        label="Stratify by",
+        label=_("Stratify by"),
         choices=FACTOR_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave empty for no stratification.",
+        help_text=_("Leave empty for no stratification."),
     )
     bottles_per_stratum = forms.IntegerField(
-        label="Bottles per stratum",
+        label=_("Bottles per stratum"),
         min_value=1,
         max_value=100_000,
         widget=whole_number(),
-        help_text="With blocks, a stratum is filled with whole blocks (up to one block more).",
+        help_text=_("With blocks, a stratum is filled with whole blocks (up to one block more)."),
     )
     spares = forms.IntegerField(
-        label="Spare bottles",
+        label=_("Spare bottles"),
         min_value=0,
         max_value=10_000,
         initial=10,
         widget=whole_number(),
-        help_text="Kept for replacing lost or damaged bottles; rounded up to whole blocks.",
+        help_text=_("Kept for replacing lost or damaged bottles; rounded up to whole blocks."),
     )
 
     def clean_block_sizes(self) -> list[int]:
@@ -54,49 +57,51 @@ class GenerateListForm(TrialForm):
         try:
             sizes = [int(p) for p in parts]
         except ValueError:
-            raise forms.ValidationError("Enter whole numbers separated by commas.") from None
+            raise forms.ValidationError(_("Enter whole numbers separated by commas.")) from None
         if self.data.get("method", PERMUTED_BLOCKS) == PERMUTED_BLOCKS and not sizes:
-            raise forms.ValidationError("Give at least one block size.")
+            raise forms.ValidationError(_("Give at least one block size."))
         return sizes
 
 
 class ImportListForm(TrialForm):
     file = forms.FileField(
-        label="List file (CSV)",
-        help_text="Columns bottle_number, arm_code, and optionally block, stratum, is_spare (0/1).",
+        label=_("List file (CSV)"),
+        help_text=_(
+            "Columns bottle_number, arm_code, and optionally block, stratum, is_spare (0/1)."
+        ),
     )
     stratify_by = forms.MultipleChoiceField(
-        label="The list is stratified by",
+        label=_("The list is stratified by"),
         choices=FACTOR_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Strata are named by the factors' values joined with '/', e.g. C1/F.",
+        help_text=_("Strata are named by the factors' values joined with '/', e.g. C1/F."),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB.")
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
         return upload
 
 
 class ReplaceBottleForm(TrialForm):
     reason = forms.CharField(
-        label="Why is a replacement needed?",
+        label=_("Why is a replacement needed?"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="E.g. bottle lost, broken, capsules damaged. Kept in the audit trail.",
+        help_text=_("E.g. bottle lost, broken, capsules damaged. Kept in the audit trail."),
     )
 
 
 class PasswordReasonForm(TrialForm):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     password = forms.CharField(
-        label="Your password, again",
+        label=_("Your password, again"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         strip=False,
     )
@@ -104,42 +109,46 @@ class PasswordReasonForm(TrialForm):
 
 class EmergencyUnblindingForm(PasswordReasonForm):
     confirm = forms.BooleanField(
-        label="I need the allocation for this participant's care and understand that the "
-        "request is recorded and reported.",
+        label=_(
+            "I need the allocation for this participant's care and understand that the "
+            "request is recorded and reported."
+        ),
     )
 
 
 class LockForm(TrialForm):
     reason = forms.CharField(
-        label="Note (optional)",
+        label=_("Note (optional)"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     waiver = forms.CharField(
-        label="Waive the unsigned casebooks and open queries listed above: reason",
+        label=_("Waive the unsigned casebooks and open queries listed above: reason"),
         max_length=2000,
         required=False,
-        help_text="Only when they cannot be resolved; the waiver and what it waives are recorded.",
+        help_text=_(
+            "Only when they cannot be resolved; the waiver and what it waives are recorded."
+        ),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class UnlockForm(TrialForm):
     reason = forms.CharField(
-        label="Reason for unlocking", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason for unlocking"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class UnblindForm(TrialForm):
     reason = forms.CharField(
-        label="Note (optional)",
+        label=_("Note (optional)"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     password = forms.CharField(
-        label="Your password, again",
+        label=_("Your password, again"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         strip=False,
     )

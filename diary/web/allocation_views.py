@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -186,7 +188,10 @@ def randomization_list_generate_view(request: HttpRequest) -> HttpResponse:
             by_user=request.user,
         )
         if created is not None:
-            messages.success(request, f"The list was generated; fingerprint {created.sha256}.")
+            messages.success(
+                request,
+                _("The list was generated; fingerprint %(sha256)s.") % {"sha256": created.sha256},
+            )
             return redirect("diary:randomization_list")
     return render(
         request,
@@ -212,7 +217,10 @@ def randomization_list_import_view(request: HttpRequest) -> HttpResponse:
             by_user=request.user,
         )
         if created is not None:
-            messages.success(request, f"The list was imported; fingerprint {created.sha256}.")
+            messages.success(
+                request,
+                _("The list was imported; fingerprint %(sha256)s.") % {"sha256": created.sha256},
+            )
             return redirect("diary:randomization_list")
     return render(
         request,
@@ -226,30 +234,30 @@ def _list_action(request: HttpRequest, service: Callable, done: str) -> HttpResp
     try:
         service(randomization_list=randomization_list, by_user=request.user)
     except TrialError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, _(exc.message))
     else:
-        messages.success(request, done)
+        messages.success(request, str(done))
     return redirect("diary:randomization_list")
 
 
 @require_POST
 @roles_required(UNBLINDED)
 def randomization_list_discard_view(request: HttpRequest) -> HttpResponse:
-    return _list_action(request, randomization_list_discard, "The list was discarded.")
+    return _list_action(request, randomization_list_discard, _("The list was discarded."))
 
 
 @require_POST
 @roles_required(UNBLINDED)
 def randomization_list_freeze_view(request: HttpRequest) -> HttpResponse:
-    return _list_action(request, randomization_list_freeze, "The list is frozen.")
+    return _list_action(request, randomization_list_freeze, _("The list is frozen."))
 
 
 # ---- the unblinded statistician: lock and unblinding ---------------------------
 
 TRIAL_ACTIONS = {
-    "lock": (LockForm, trial_lock, "The database is locked."),
-    "unlock": (UnlockForm, trial_unlock, "The database is unlocked."),
-    "unblind": (UnblindForm, trial_unblind, "The trial is unblinded."),
+    "lock": (LockForm, trial_lock, gettext_lazy("The database is locked.")),
+    "unlock": (UnlockForm, trial_unlock, gettext_lazy("The database is unlocked.")),
+    "unblind": (UnblindForm, trial_unblind, gettext_lazy("The trial is unblinded.")),
 }
 
 
@@ -269,7 +277,7 @@ def trial_lock_view(request: HttpRequest) -> HttpResponse:
                 form, service, trial=trial, by_user=request.user, **form.cleaned_data, **extra
             )
             if event is not None:
-                messages.success(request, done)
+                messages.success(request, str(done))
                 return redirect("diary:trial_lock")
     from diary.selectors.datamgmt import lock_blockers
 
@@ -306,7 +314,9 @@ def bottle_replacement(request: HttpRequest, participant_id: str) -> HttpRespons
         )
         if number is not None:
             messages.success(
-                request, f"Replacement bottle {number} assigned to {participant.participant_id}."
+                request,
+                _("Replacement bottle %(number)s assigned to %(participant)s.")
+                % {"number": number, "participant": participant.participant_id},
             )
             return redirect("diary:bottle_replacement", participant.participant_id)
     randomization_list = _list_or_none(participant.trial)

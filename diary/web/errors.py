@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.db import transaction
+from django.utils.translation import gettext
 
 from diary.errors import AlreadySubmitted, TrialError
 from diary.services.submissions import submission_claim
@@ -33,6 +34,9 @@ def add_trial_error(form: forms.BaseForm, exc: TrialError) -> None:
     for service_field, messages in errors.items():
         name = form_field_for(form, service_field)
         for message in messages:
+            # A service's fixed messages are marked for translation (gettext_noop);
+            # the others are shown as they are.
+            message = gettext(message)
             if name and name in form.errors and message in form.errors[name]:
                 continue
             form.add_error(name, message)

@@ -2,6 +2,7 @@
 statistician)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from diary.exports.formats import FORMAT_LABELS, FORMATS
 from diary.roles import Role, role_of
@@ -12,8 +13,8 @@ BLINDED, UNBLINDED = "blinded", "unblinded"
 
 class ExportRequestForm(TrialForm):
     formats = forms.MultipleChoiceField(
-        label="Files",
-        choices=[(name, FORMAT_LABELS[name]) for name in FORMATS],
+        label=_("Files"),
+        choices=[(name, _(FORMAT_LABELS[name])) for name in FORMATS],
         initial=list(FORMATS),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
     )
@@ -24,10 +25,10 @@ class ExportRequestForm(TrialForm):
         super().__init__(*args, **kwargs)
         if role_of(user) == Role.UNBLINDED_STATISTICIAN:
             self.fields["blinding"] = forms.ChoiceField(
-                label="Randomization list",
+                label=_("Randomization list"),
                 choices=[
-                    (BLINDED, "Blinded: without the randomization list"),
-                    (UNBLINDED, "Unblinded: with the randomization list and the arms"),
+                    (BLINDED, _("Blinded: without the randomization list")),
+                    (UNBLINDED, _("Unblinded: with the randomization list and the arms")),
                 ],
                 initial=BLINDED,
                 widget=Radios(),

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from diary.selectors.exports import export_files_for, exports_for, may_read_exports
 from diary.services.exports import export_file_download, export_request
@@ -51,7 +52,7 @@ def export_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         run = run_service(form, export_request, by_user=request.user, **form.service_arguments())
         if run is not None:
-            messages.success(request, f"Export {run.pk} requested.")
+            messages.success(request, _("Export %(number)s requested.") % {"number": run.pk})
             return redirect("exports:list")
     return render(request, "exports/new.html", {"form": form})
 

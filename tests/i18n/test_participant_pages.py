@@ -1,9 +1,7 @@
 """Every page and message a participant sees, in Chinese, holds no untranslated word:
 no run of Latin letters outside what names another language (the English button)."""
 
-import re
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from django.template.loader import render_to_string
@@ -11,50 +9,10 @@ from django.utils import translation
 
 from diary.services.preferences import diary_preferences_update
 from tests.diary.ediary.conftest import TODAY
+from tests.i18n.visible import LATIN, untranslated
 
 pytestmark = pytest.mark.django_db
-LATIN = re.compile(r"[A-Za-z]{2,}")
 LAST = (TODAY - timedelta(days=1)).isoformat()
-
-
-class VisibleText(HTMLParser):
-    """The text a reader meets: text nodes and the attributes read aloud, outside
-    script and style and outside elements in another language (lang="en-gb")."""
-
-    VOID = {"meta", "link", "input", "br", "img", "hr"}
-    READ = ("aria-label", "title", "alt", "placeholder")
-
-    def __init__(self):
-        super().__init__()
-        self.stack: list[tuple[str, bool]] = []
-        self.texts: list[str] = []
-
-    def _hidden(self) -> bool:
-        return any(skip for _, skip in self.stack)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        lang = attrs.get("lang") or ""
-        foreign = tag != "html" and bool(lang) and not lang.startswith("zh")
-        if tag not in self.VOID:
-            self.stack.append((tag, foreign or tag in ("script", "style")))
-        if not self._hidden() and not foreign:
-            self.texts += [attrs[a] for a in self.READ if attrs.get(a)]
-
-    def handle_endtag(self, tag):
-        while self.stack:
-            if self.stack.pop()[0] == tag:
-                break
-
-    def handle_data(self, data):
-        if not self._hidden() and data.strip():
-            self.texts.append(data)
-
-
-def untranslated(html: str) -> list[str]:
-    parser = VisibleText()
-    parser.feed(html)
-    return [t.strip() for t in parser.texts if LATIN.search(t)]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 diary.declarations.ADVERSE_EVENT."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from diary.declarations import ADVERSE_EVENT
 from diary.declarations.choices import Relatedness
@@ -21,16 +22,16 @@ from diary.web.forms.base import (
 class AdverseEventForm(TrialForm):
     version = version_field()
     submission = submission_field()
-    onset_on = ADVERSE_EVENT["onset_on"].form_field(label="Date the problem began")
-    term = ADVERSE_EVENT["term"].form_field(label="What is the problem?")
-    serious = ADVERSE_EVENT["serious"].form_field(label="Is it serious?")
-    grade = ADVERSE_EVENT["grade"].form_field(label="Intensity")
+    onset_on = ADVERSE_EVENT["onset_on"].form_field(label=_("Date the problem began"))
+    term = ADVERSE_EVENT["term"].form_field(label=_("What is the problem?"))
+    serious = ADVERSE_EVENT["serious"].form_field(label=_("Is it serious?"))
+    grade = ADVERSE_EVENT["grade"].form_field(label=_("Intensity"))
     relatedness = forms.ChoiceField(
-        label="Related to the study capsules?",
-        choices=[("", "Choose…"), *Relatedness.choices],
+        label=_("Related to the study capsules?"),
+        choices=[("", _("Choose…")), *((code, _(label)) for code, label in Relatedness.choices)],
     )
-    outcome = ADVERSE_EVENT["outcome"].form_field(label="Outcome so far")
-    resolved_on = ADVERSE_EVENT["resolved_on"].form_field(label="Date it resolved")
+    outcome = ADVERSE_EVENT["outcome"].form_field(label=_("Outcome so far"))
+    resolved_on = ADVERSE_EVENT["resolved_on"].form_field(label=_("Date it resolved"))
     reason = reason_field()
 
     def __init__(self, *args, event: AdverseEvent | None = None, **kwargs):

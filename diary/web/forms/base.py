@@ -4,11 +4,14 @@ import uuid
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 YES, NO = "yes", "no"
-YES_NO = [(YES, "Yes"), (NO, "No")]
-YES_NO_UNKNOWN = [(YES, "Yes"), (NO, "No"), ("", "Not known")]
-REASON_HELP = "Required when you change a value that was already entered; kept in the audit trail."
+YES_NO = [(YES, _("Yes")), (NO, _("No"))]
+YES_NO_UNKNOWN = [(YES, _("Yes")), (NO, _("No")), ("", _("Not known"))]
+REASON_HELP = _(
+    "Required when you change a value that was already entered; kept in the audit trail."
+)
 
 
 class Radios(forms.RadioSelect):
@@ -52,7 +55,7 @@ def yes_no_field(label: str, *, required: bool = True, unknown: bool = False, **
     )
 
 
-def reason_field(label: str = "Reason for the change") -> forms.CharField:
+def reason_field(label: str = _("Reason for the change")) -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=100, help_text=REASON_HELP)
 
 

@@ -4,6 +4,9 @@ the declaration's rules are checked here too, so every problem shows at once."""
 from datetime import date
 
 from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from diary.declarations import DIARY_WEEK, WeekSource
 from diary.declarations.records import WEEK_VALUES, call_window
@@ -25,22 +28,26 @@ from diary.web.forms.base import (
 class WeeklyCallForm(TrialForm):
     version = version_field()
     reached = forms.ChoiceField(
-        label="Did you reach the participant?",
-        choices=[(YES, "Yes, reached"), (NO, "No, not reached (records an attempt)")],
+        label=_("Did you reach the participant?"),
+        choices=[(YES, _("Yes, reached")), (NO, _("No, not reached (records an attempt)"))],
         widget=Radios(),
     )
     call_date = DIARY_WEEK["call_date"].form_field(required=True)
     cramps = DIARY_WEEK["cramps"].form_field()
-    duration_min = DIARY_WEEK["duration_min"].form_field(label="Mean duration of a cramp (minutes)")
-    severity = DIARY_WEEK["severity"].form_field(label="Mean severity (1 = mildest, 10 = worst)")
-    capsules_missed = DIARY_WEEK["capsules_missed"].form_field(help_text="0 to 7.")
-    out_of_window = forms.BooleanField(
-        label="The call was made on this date, outside the week's window",
-        required=False,
-        help_text="A protocol deviation: it is listed with the trial's deviations.",
+    duration_min = DIARY_WEEK["duration_min"].form_field(
+        label=_("Mean duration of a cramp (minutes)")
     )
-    new_health_problem = yes_no_field("Any new health problem since the last call?", required=False)
-    reason = reason_field("Reason for the correction")
+    severity = DIARY_WEEK["severity"].form_field(label=_("Mean severity (1 = mildest, 10 = worst)"))
+    capsules_missed = DIARY_WEEK["capsules_missed"].form_field(help_text=_("0 to 7."))
+    out_of_window = forms.BooleanField(
+        label=_("The call was made on this date, outside the week's window"),
+        required=False,
+        help_text=_("A protocol deviation: it is listed with the trial's deviations."),
+    )
+    new_health_problem = yes_no_field(
+        _("Any new health problem since the last call?"), required=False
+    )
+    reason = reason_field(_("Reason for the correction"))
 
     def __init__(self, *args, diary_week: DiaryWeek, **kwargs):
         self.diary_week = diary_week
@@ -71,32 +78,37 @@ class WeeklyCallForm(TrialForm):
         super().__init__(*args, **kwargs)
         if self.has_diary:
             self.fields["source"] = forms.ChoiceField(
-                label="The participant's diary for this week",
+                label=_("The participant's diary for this week"),
                 choices=[
-                    (WeekSource.DIARY, "Confirm the diary's values (shown below)"),
-                    (WeekSource.CORRECTED, "Correct the diary's values (give the reason)"),
-                    (WeekSource.PHONE, "Enter the values the participant tells me (paper diary)"),
+                    (WeekSource.DIARY, _("Confirm the diary's values (shown below)")),
+                    (WeekSource.CORRECTED, _("Correct the diary's values (give the reason)")),
+                    (
+                        WeekSource.PHONE,
+                        _("Enter the values the participant tells me (paper diary)"),
+                    ),
                 ],
                 widget=Radios(),
                 required=False,
             )
         self.fields["call_date"].widget.attrs["max"] = today().isoformat()
         if "call_date" not in self.initial:
-            self.fields["call_date"].help_text = (
-                f"This week's window was {self.window[0]:%d %b} to {self.window[1]:%d %b %Y}: "
-                "enter the date the call was made."
-            )
+            self.fields["call_date"].help_text = _(
+                "This week's window was %(first)s to %(last)s: enter the date the call was made."
+            ) % {
+                "first": date_format(self.window[0], gettext("d M")),
+                "last": date_format(self.window[1], gettext("d M Y")),
+            }
         if diary_week.protocol_week.phase != Phase.INTERVENTION:
             del self.fields["capsules_missed"]  # no capsules during the screening diary
         if self.correcting:
             # Values already recorded: the form corrects them (and the call's date), with
             # a reason.
-            self.fields["reached"].choices = [(YES, "Yes, reached")]
-            self.fields[
-                "reason"
-            ].help_text = "Required: these values were already recorded; say why they change."
+            self.fields["reached"].choices = [(YES, _("Yes, reached"))]
+            self.fields["reason"].help_text = _(
+                _("Required: these values were already recorded; say why they change.")
+            )
         elif self.has_diary:
-            self.fields["reason"].label = "Reason the diary's values are corrected"
+            self.fields["reason"].label = _("Reason the diary's values are corrected")
         else:
             del self.fields["reason"]
 
@@ -106,13 +118,13 @@ class WeeklyCallForm(TrialForm):
         if reached == YES and not cleaned.get("new_health_problem"):
             self.add_error(
                 "new_health_problem",
-                "Ask about new health problems and answer yes or no.",
+                _("Ask about new health problems and answer yes or no."),
             )
         # The caller asks about the capsules at every intervention call (the data may
         # lack them, for imported weeks; edit checks question those).
         asks_capsules = "capsules_missed" in self.fields and "capsules_missed" not in self.errors
         if reached == YES and asks_capsules and cleaned.get("capsules_missed") is None:
-            self.add_error("capsules_missed", "Enter the number of capsules missed (0 if none).")
+            self.add_error("capsules_missed", _("Enter the number of capsules missed (0 if none)."))
         if reached in (YES, NO):
             values = self._values()
             known = {k: v for k, v in values.items() if k not in self.errors}

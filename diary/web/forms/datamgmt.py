@@ -2,6 +2,9 @@
 signing, locking and unlocking a casebook."""
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from diary.models.datamgmt import QUERY_TEXT_MAX
 from diary.services.casebooks import SIGNATURE_MEANING
@@ -30,11 +33,11 @@ class QueryRaiseForm(TrialForm):
     def __init__(self, *args, kind, initial_value: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["value"] = forms.ChoiceField(
-            label="Value",
-            choices=[(v.name, v.label) for v in kind.values],
+            label=_("Value"),
+            choices=[(v.name, _(v.label)) for v in kind.values],
             initial=initial_value,
         )
-        self.fields["text"] = _text("Question for the site")
+        self.fields["text"] = _text(_("Question for the site"))
 
 
 class QueryAnswerForm(TrialForm):
@@ -43,15 +46,19 @@ class QueryAnswerForm(TrialForm):
     def __init__(self, *args, value, may_correct: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.value = value
-        self.fields["text"] = _text("Answer")
+        self.fields["text"] = _text(pgettext_lazy("noun", "Answer"))
         self.fields["version"] = version_field()
         if may_correct:
             self.fields["correct"] = forms.BooleanField(
-                label="Correct the value with this answer", required=False
+                label=_("Correct the value with this answer"), required=False
             )
             field = value.form_field(required=False)
-            field.label = f"New value: {value.label}" + (
-                f" ({value.unit})" if value.unit and value.unit != "date" else ""
+            field.label = (
+                format_lazy(
+                    _("New value: {value} ({unit})"), value=_(value.label), unit=_(value.unit)
+                )
+                if value.unit and value.unit != "date"
+                else format_lazy(_("New value: {value}"), value=_(value.label))
             )
             self.fields["new_value"] = field
             self.fields["reason"] = reason_field()
@@ -67,19 +74,19 @@ class QueryAnswerForm(TrialForm):
 
 
 class QueryCloseForm(TrialForm):
-    text = _text("Note (optional)", required=False, rows=2)
+    text = _text(_("Note (optional)"), required=False, rows=2)
     version = version_field()
 
 
 class QueryReopenForm(TrialForm):
-    text = _text("What is still missing")
+    text = _text(_("What is still missing"))
     version = version_field()
 
 
 class SignForm(TrialForm):
-    confirm = forms.BooleanField(label=SIGNATURE_MEANING)
+    confirm = forms.BooleanField(label=_(SIGNATURE_MEANING))
     password = forms.CharField(
-        label="Your password, again",
+        label=_("Your password, again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -87,10 +94,10 @@ class SignForm(TrialForm):
 
 
 class CasebookLockForm(TrialForm):
-    note = _text("Note (optional)", required=False, rows=2)
+    note = _text(_("Note (optional)"), required=False, rows=2)
     version = version_field()
 
 
 class CasebookUnlockForm(TrialForm):
-    reason = _text("Reason for unlocking", rows=2)
+    reason = _text(_("Reason for unlocking"), rows=2)
     version = version_field()

@@ -14,9 +14,15 @@ from diary.web.forms.base import Radios, TrialForm, reason_field
 
 
 class DiaryPreferencesForm(TrialForm):
-    language = forms.ChoiceField(label=_("Language"), choices=Language.choices, widget=Radios())
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[(code, _(label)) for code, label in Language.choices],
+        widget=Radios(),
+    )
     reminder_channel = forms.ChoiceField(
-        label=_("Daily reminder"), choices=ReminderChannel.choices, widget=Radios()
+        label=_("Daily reminder"),
+        choices=[(code, _(label)) for code, label in ReminderChannel.choices],
+        widget=Radios(),
     )
     reminder_time = forms.TimeField(
         label=_("Time of the reminder"),

@@ -2,6 +2,7 @@
 of a participant. Value fields come from diary.declarations.PARTICIPANT."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from diary.declarations import PARTICIPANT
 from diary.models import Participant
@@ -23,12 +24,14 @@ TEXT_FIELDS = ("phone", "consent_form_version")
 class BaselineForm(TrialForm):
     version = version_field()
     sex = PARTICIPANT["sex"].form_field()
-    age = PARTICIPANT["age"].form_field(label="Age (years)")
-    height_cm = PARTICIPANT["height_cm"].form_field(label="Height (cm)")
-    weight_kg = PARTICIPANT["weight_kg"].form_field(label="Weight (kg)")
+    age = PARTICIPANT["age"].form_field(label=_("Age (years)"))
+    height_cm = PARTICIPANT["height_cm"].form_field(label=_("Height (cm)"))
+    weight_kg = PARTICIPANT["weight_kg"].form_field(label=_("Weight (kg)"))
     hypertension = PARTICIPANT["hypertension"].form_field()
-    diabetes = PARTICIPANT["diabetes"].form_field(label="Diabetes")
-    creatinine_mg_dl = PARTICIPANT["creatinine_mg_dl"].form_field(label="Serum creatinine (mg/dL)")
+    diabetes = PARTICIPANT["diabetes"].form_field(label=_("Diabetes"))
+    creatinine_mg_dl = PARTICIPANT["creatinine_mg_dl"].form_field(
+        label=_("Serum creatinine (mg/dL)")
+    )
     phone = PARTICIPANT["phone"].form_field()
     consent_form_version = PARTICIPANT["consent_form_version"].form_field()
     reason = reason_field()
@@ -55,7 +58,7 @@ class BaselineForm(TrialForm):
 class RandomizeForm(TrialForm):
     version = version_field()
     randomized_on = date_field(
-        "Date of randomization", help_text="Today, unless you are entering it afterwards."
+        _("Date of randomization"), help_text=_("Today, unless you are entering it afterwards.")
     )
 
     def __init__(self, *args, participant: Participant, **kwargs):
@@ -66,13 +69,13 @@ class RandomizeForm(TrialForm):
 class WithdrawForm(TrialForm):
     version = version_field()
     withdrawn_on = date_field(
-        "Date of withdrawal", help_text="The end of follow-up: no more data are collected."
+        _("Date of withdrawal"), help_text=_("The end of follow-up: no more data are collected.")
     )
     withdrawal_reason = forms.CharField(
-        label="Reason for the withdrawal",
+        label=_("Reason for the withdrawal"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="As the participant gave it. The data already collected are kept.",
+        help_text=_("As the participant gave it. The data already collected are kept."),
     )
 
     def __init__(self, *args, participant: Participant, **kwargs):
@@ -83,11 +86,11 @@ class WithdrawForm(TrialForm):
 class TreatmentStopForm(TrialForm):
     version = version_field()
     treatment_stopped_on = date_field(
-        "Date the study product was stopped",
-        help_text="The participant stays in the study: the weekly calls go on.",
+        _("Date the study product was stopped"),
+        help_text=_("The participant stays in the study: the weekly calls go on."),
     )
     treatment_stop_reason = forms.CharField(
-        label="Reason for stopping the study product",
+        label=_("Reason for stopping the study product"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

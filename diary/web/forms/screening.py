@@ -1,6 +1,7 @@
 """Screening a candidate: the answer to each criterion, then consent or decline."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from diary.models import EligibilityCriterion, Sex
 from diary.services.screening import Consent
@@ -19,38 +20,40 @@ CRITERION_PREFIX = "criterion_"
 
 
 class ScreeningForm(TrialForm):
-    site = forms.ModelChoiceField(label="Site", queryset=None, empty_label=None)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=None, empty_label=None)
     screening_id = forms.CharField(
-        label="Screening number",
+        label=_("Screening number"),
         max_length=40,
-        help_text="The number on the screening log sheet.",
+        help_text=_("The number on the screening log sheet."),
     )
-    screened_on = date_field("Date of screening")
-    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, widget=Radios())
+    screened_on = date_field(_("Date of screening"))
+    sex = forms.ChoiceField(
+        label=_("Sex"), choices=[(code, _(label)) for code, label in Sex.choices], widget=Radios()
+    )
     age = forms.IntegerField(
-        label="Age (years)", min_value=18, max_value=120, widget=whole_number(min=18, max=120)
+        label=_("Age (years)"), min_value=18, max_value=120, widget=whole_number(min=18, max=120)
     )
     consent = forms.ChoiceField(
-        label="Does the candidate give written consent?",
+        label=_("Does the candidate give written consent?"),
         required=False,
-        choices=[(YES, "Gives written consent: enrol"), (NO, "Declines to take part")],
+        choices=[(YES, _("Gives written consent: enrol")), (NO, _("Declines to take part"))],
         widget=Radios(),
     )
     participant_id = forms.CharField(
-        label="Study id", required=False, max_length=40, help_text="Suggested from the site."
+        label=_("Study id"), required=False, max_length=40, help_text=_("Suggested from the site.")
     )
-    consented_on = date_field("Date of consent", required=False)
+    consented_on = date_field(_("Date of consent"), required=False)
     consent_form_version = forms.CharField(
-        label="Consent form version", required=False, max_length=40
+        label=_("Consent form version"), required=False, max_length=40
     )
     phone = forms.CharField(
-        label="Phone number for the weekly call",
+        label=_("Phone number for the weekly call"),
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     declined_reason = forms.CharField(
-        label="Reason for declining (if given)", required=False, max_length=300
+        label=_("Reason for declining (if given)"), required=False, max_length=300
     )
 
     CONSENT_FIELDS = ("consent", "participant_id", "consented_on", "consent_form_version", "phone")
@@ -64,7 +67,7 @@ class ScreeningForm(TrialForm):
         for criterion in criteria:
             self.fields[CRITERION_PREFIX + criterion.code] = forms.ChoiceField(
                 label=criterion.text,
-                choices=[(YES, "Yes"), (NO, "No")],
+                choices=[(YES, _("Yes")), (NO, _("No"))],
                 widget=Radios(inline=True),
             )
 
@@ -98,7 +101,7 @@ class ScreeningForm(TrialForm):
         data = self.cleaned_data
         missing = [n for n in ("participant_id", "consented_on") if not data.get(n)]
         for name in missing:
-            self.add_error(name, "Required when the candidate consents.")
+            self.add_error(name, _("Required when the candidate consents."))
         if missing:
             return None
         return Consent(

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from diary.models import Phase
 from diary.selectors.calls import diary_week_for_call
@@ -30,13 +31,18 @@ def _say_who_is_alerted(request, participant) -> None:
     be yet (the alert then waits in the outbox)."""
     to = sae_alert_recipients(site=participant.site)
     if to:
-        messages.info(request, f"Serious: the alert is emailed to {', '.join(to)}.")
+        messages.info(
+            request, _("Serious: the alert is emailed to %(to)s.") % {"to": ", ".join(to)}
+        )
     else:
         messages.warning(
             request,
-            "Serious: nobody can be alerted yet, as no coordinator, nor investigator of site "
-            f"{participant.site.code}, has an email address. The alert waits and is sent as "
-            "soon as one has; tell them yourself now.",
+            _(
+                "Serious: nobody can be alerted yet, as no coordinator, nor investigator of site "
+                "%(site)s, has an email address. The alert waits and is sent as soon as one "
+                "has; tell them yourself now."
+            )
+            % {"site": participant.site.code},
         )
 
 
@@ -55,10 +61,14 @@ def adverse_event_new(request: HttpRequest, participant_id: str) -> HttpResponse
         )
         if already:
             messages.info(
-                request, "This form was sent already: the adverse event is recorded once."
+                request, _("This form was sent already: the adverse event is recorded once.")
             )
         elif form.is_valid():
-            messages.success(request, f"Adverse event recorded: {event.term} ({event.onset_on}).")
+            messages.success(
+                request,
+                _("Adverse event recorded: %(term)s (%(onset)s).")
+                % {"term": event.term, "onset": event.onset_on},
+            )
             if event.serious:
                 _say_who_is_alerted(request, participant)
         if form.is_valid():
@@ -98,7 +108,9 @@ def adverse_event_edit(request: HttpRequest, participant_id: str, event_id: int)
         if form.is_valid():
             messages.success(
                 request,
-                f"Adverse event updated ({', '.join(changed)})." if changed else "No change.",
+                _("Adverse event updated (%(changed)s).") % {"changed": ", ".join(changed)}
+                if changed
+                else _("No change."),
             )
             if changed and "serious" in changed and form.values().get("serious"):
                 _say_who_is_alerted(request, event.participant)

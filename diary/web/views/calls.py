@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from diary.selectors.calls import (
     calls_due_paged,
@@ -21,9 +22,9 @@ from diary.web.forms.calls import WeeklyCallForm
 
 QUEUE_PAGE_SIZE = 20
 QUEUE_SECTIONS = (  # (part, short name, heading, when empty)
-    ("due", "Due now", "Due now", "No call is due today."),
-    ("overdue", "Overdue", "Overdue: window closed, not reached", "No overdue call."),
-    ("coming_up", "Coming up", "Coming up this week", "No call coming up this week."),
+    ("due", _("Due now"), _("Due now"), _("No call is due today.")),
+    ("overdue", _("Overdue"), _("Overdue: window closed, not reached"), _("No overdue call.")),
+    ("coming_up", _("Coming up"), _("Coming up this week"), _("No call coming up this week.")),
 )
 
 

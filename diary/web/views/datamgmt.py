@@ -9,10 +9,13 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from diary.errors import TrialError
+from diary.labels import translated
 from diary.models import Query
 from diary.roles import (
     CASEBOOK_LOCK_ROLES,
@@ -56,7 +59,12 @@ from diary.web.forms.datamgmt import (
 )
 
 PAGE_SIZE = 50
-STATES = [("open", "Open"), ("answered", "Answered"), ("closed", "Closed"), ("all", "All")]
+STATES = [
+    ("open", pgettext_lazy("queries", "Open")),
+    ("answered", pgettext_lazy("queries", "Answered")),
+    ("closed", pgettext_lazy("queries", "Closed")),
+    ("all", pgettext_lazy("queries", "All")),
+]
 
 
 def _participant_or_404(request, participant_id: str):
@@ -165,11 +173,15 @@ def query_detail(request: HttpRequest, query_id: int) -> HttpResponse:
                 expected_version=data.get("version"),
             )
         if done is not None:
-            messages.success(request, f"Query {query.pk}: {done.get_state_display().lower()}.")
+            messages.success(
+                request,
+                _("Query %(number)s: %(state)s.")
+                % {"number": query.pk, "state": translated(done.get_state_display()).lower()},
+            )
             return redirect("diary:query", query.pk)
     kind = clinical_record(query.record)
     instance = kind.model.objects.filter(pk=query.object_id).first()
-    from diary.selectors.casebook import record_label, shown
+    from diary.selectors.casebook import record_label_shown, shown
 
     return render(
         request,
@@ -178,8 +190,10 @@ def query_detail(request: HttpRequest, query_id: int) -> HttpResponse:
             "query": query,
             "forms": forms,
             "steps": query.steps.select_related("by_user"),
-            "record_label": record_label(kind, instance) if instance else kind.label,
-            "value_label": kind.value(query.field).label,
+            "record_label": record_label_shown(kind, instance)
+            if instance
+            else translated(kind.label),
+            "value_label": translated(kind.value(query.field).label),
             "value_now": shown(getattr(instance, query.field)) if instance else "",
         },
     )
@@ -217,12 +231,15 @@ def query_new(request: HttpRequest, participant_id: str) -> HttpResponse:
             instance=instance,
         )
         if already:
-            messages.info(request, "This form was sent already: the query is raised once.")
+            messages.info(request, _("This form was sent already: the query is raised once."))
             return redirect("diary:casebook", participant.participant_id)
         if query is not None:
-            messages.success(request, f"Query {query.pk} raised; the site will answer it.")
+            messages.success(
+                request,
+                _("Query %(number)s raised; the site will answer it.") % {"number": query.pk},
+            )
             return redirect("diary:casebook", participant.participant_id)
-    from diary.selectors.casebook import record_label
+    from diary.selectors.casebook import record_label_shown
 
     return render(
         request,
@@ -232,7 +249,7 @@ def query_new(request: HttpRequest, participant_id: str) -> HttpResponse:
             "participant": participant,
             "record": kind.name,
             "object_id": instance.pk,
-            "record_label": record_label(kind, instance),
+            "record_label": record_label_shown(kind, instance),
         },
     )
 
@@ -300,9 +317,13 @@ def casebook_verify(request: HttpRequest, participant_id: str) -> HttpResponse:
                 participant=participant, by_user=request.user, forms=forms, weeks=weeks
             )
     except TrialError as exc:
-        messages.error(request, f"Nothing was verified: {exc.message}")
+        messages.error(request, _("Nothing was verified: %(why)s") % {"why": exc.message})
     else:
-        messages.success(request, f"{made} value{'s' if made != 1 else ''} verified.")
+        messages.success(
+            request,
+            ngettext("%(count)s value verified.", "%(count)s values verified.", made)
+            % {"count": made},
+        )
     return redirect("diary:casebook", participant.participant_id)
 
 
@@ -325,8 +346,12 @@ def casebook_sign_view(request: HttpRequest, participant_id: str) -> HttpRespons
         if signature is not None:
             messages.success(
                 request,
-                f"Signed by {signature.signer_name} on "
-                f"{signature.signed_at:%Y-%m-%d %H:%M}: {SIGNATURE_MEANING}",
+                _("Signed by %(name)s on %(when)s: %(meaning)s")
+                % {
+                    "name": signature.signer_name,
+                    "when": f"{signature.signed_at:%Y-%m-%d %H:%M}",
+                    "meaning": SIGNATURE_MEANING,
+                },
             )
             return redirect("diary:casebook", participant.participant_id)
     return render(
@@ -364,9 +389,9 @@ def casebook_lock_view(request: HttpRequest, participant_id: str) -> HttpRespons
                 expected_version=data.get("version"),
             )
     except TrialError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, _(exc.message))
     else:
-        messages.success(request, "Casebook unlocked." if unlocking else "Casebook locked.")
+        messages.success(request, _("Casebook unlocked.") if unlocking else _("Casebook locked."))
     return redirect("diary:casebook", participant.participant_id)
 
 

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from diary.selectors.nights import diary_compliance
 from diary.selectors.scoping import participant_counts, participants_for
@@ -92,7 +93,9 @@ def baseline(request: HttpRequest, participant_id: str) -> HttpResponse:
         if form.is_valid():
             messages.success(
                 request,
-                "Saved: " + ", ".join(changed) + "." if changed else "Nothing changed.",
+                _("Saved: %(changed)s.") % {"changed": ", ".join(changed)}
+                if changed
+                else _("Nothing changed."),
             )
             return redirect("diary:participant", participant_id)
     return render(
@@ -139,7 +142,9 @@ def withdraw(request: HttpRequest, participant_id: str) -> HttpResponse:
         )
         if form.is_valid():
             messages.success(
-                request, f"{participant_id} withdrawn on {form.cleaned_data['withdrawn_on']}."
+                request,
+                _("%(participant)s withdrawn on %(date)s.")
+                % {"participant": participant_id, "date": form.cleaned_data["withdrawn_on"]},
             )
             return redirect("diary:participant", participant_id)
     return render(
@@ -165,8 +170,11 @@ def stop_treatment(request: HttpRequest, participant_id: str) -> HttpResponse:
         if form.is_valid():
             messages.success(
                 request,
-                f"{participant_id} stopped the study product on "
-                f"{form.cleaned_data['treatment_stopped_on']}; the weekly calls go on.",
+                _("%(participant)s stopped the study product on %(date)s; the weekly calls go on.")
+                % {
+                    "participant": participant_id,
+                    "date": form.cleaned_data["treatment_stopped_on"],
+                },
             )
             return redirect("diary:participant", participant_id)
     return render(

@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
+from diary.labels import translated
 from diary.selectors.scoping import screenings_for, sites_for
 from diary.selectors.trial import trial_or_none
 from diary.services.screening import (
@@ -86,13 +88,24 @@ def _saved(request, record) -> HttpResponse:
         participant_id = record.participant.participant_id
         messages.success(
             request,
-            f"{record.screening_id} is eligible and enrolled as {participant_id}. "
-            "Enter the baseline characteristics now.",
+            _(
+                "%(screening)s is eligible and enrolled as %(participant)s. "
+                "Enter the baseline characteristics now."
+            )
+            % {"screening": record.screening_id, "participant": participant_id},
         )
         return redirect("diary:baseline", participant_id)
     messages.success(
         request,
-        f"{record.screening_id} saved to the screening log: {record.get_outcome_display()}"
-        + (f" ({record.reason})." if record.reason else "."),
+        (
+            _("%(screening)s saved to the screening log: %(outcome)s (%(reason)s).")
+            if record.reason
+            else _("%(screening)s saved to the screening log: %(outcome)s.")
+        )
+        % {
+            "screening": record.screening_id,
+            "outcome": translated(record.get_outcome_display()),
+            "reason": record.reason,
+        },
     )
     return redirect("diary:screening_log")
