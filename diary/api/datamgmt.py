@@ -426,7 +426,7 @@ class VerifiedSerializer(serializers.Serializer):
     casebook = CasebookSerializer()
 
 
-def _casebook(participant: Participant) -> dict:
+def _casebook(participant: Participant, reader) -> dict:
     state = signature_state(participant, with_digest=True)
     signature = state.signature
     return {
@@ -447,7 +447,7 @@ def _casebook(participant: Participant) -> dict:
         },
         "locked": state.locked_at is not None,
         "locked_at": state.locked_at,
-        "forms": casebook_forms(participant),
+        "forms": casebook_forms(participant, reader=reader),
     }
 
 
@@ -532,10 +532,10 @@ class CasebookViewSet(VersionedMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(CasebookRowSerializer(rows, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(CasebookSerializer(_casebook(self.get_object())).data)
+        return Response(CasebookSerializer(_casebook(self.get_object(), self.request.user)).data)
 
     def _render(self, participant):
-        return Response(CasebookSerializer(_casebook(participant)).data)
+        return Response(CasebookSerializer(_casebook(participant, self.request.user)).data)
 
     @action(detail=True, methods=["post"])
     def sign(self, request, *args, **kwargs):
@@ -595,9 +595,8 @@ class CasebookViewSet(VersionedMixin, viewsets.GenericViewSet):
                 ],
                 weeks=[(w["phase"], w["week"]) for w in data.get("weeks", [])],
             )
-        return Response(
-            VerifiedSerializer({"verified": made, "casebook": _casebook(participant)}).data
-        )
+        casebook = _casebook(participant, request.user)
+        return Response(VerifiedSerializer({"verified": made, "casebook": casebook}).data)
 
 
 class ProgressRowSerializer(serializers.Serializer):

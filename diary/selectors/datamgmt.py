@@ -27,6 +27,7 @@ from diary.models import (
     Signature,
     Trial,
 )
+from diary.roles import sees_direct_identifiers
 from diary.selectors.casebook import (
     EMPTY,
     ClinicalRecord,
@@ -353,8 +354,11 @@ class FormView:
         return self.filled > 0 and self.verified >= self.filled
 
 
-def casebook_forms(participant: Participant) -> list[FormView]:
-    """Every record of the participant with its values, their SDV marks and queries."""
+def casebook_forms(participant: Participant, *, reader) -> list[FormView]:
+    """Every record of the participant with its values, their SDV marks and queries;
+    the direct identifiers (the phone number) only for a reader whose role may read
+    them (roles.sees_direct_identifiers)."""
+    identifiers = sees_direct_identifiers(reader)
     queried = queried_values(participant)
     marks = {}
     for mark in SdvMark.objects.filter(
@@ -371,6 +375,8 @@ def casebook_forms(participant: Participant) -> list[FormView]:
         for instance in rows:
             values = []
             for value in kind.values:
+                if value.direct_identifier and not identifiers:
+                    continue
                 key = value_key(kind.name, instance.pk, value.name)
                 raw = getattr(instance, value.name)
                 mark = marks.get(key)

@@ -9,8 +9,10 @@ from decimal import Decimal
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop, pgettext, pgettext_lazy
 
+from diary.declarations import PARTICIPANT
 from diary.labels import translated, week_label
 from diary.models import AdverseEvent, DiaryWeek, Participant, Phase
+from diary.roles import sees_direct_identifiers
 from diary.selectors.scoping import participants_for
 from diary.services.calls import week_start
 
@@ -287,7 +289,9 @@ def participant_timeline(*, user, participant_id: str, on_date: date) -> Timelin
     history = (
         _history(
             _ordered(Participant.history.filter(id=participant.pk)),
-            PARTICIPANT_FIELDS,
+            PARTICIPANT_FIELDS
+            if sees_direct_identifiers(user)
+            else tuple(f for f in PARTICIPANT_FIELDS if not PARTICIPANT[f].direct_identifier),
             Participant,
             lambda row: pgettext("record", "Participant"),
         )

@@ -103,6 +103,14 @@ def query_raise(
             f"{kind.label} has no value {field!r}; choose one of: {', '.join(kind.value_names)}.",
             field="value",
         )
+    if kind.record[field].direct_identifier:
+        # Contact details are not clinical data: a query would show them to roles
+        # that may not read them (the value is copied into the query).
+        raise InvalidValue(
+            f"{kind.record[field].label} is contact information, not clinical data: it "
+            "cannot be queried.",
+            field="value",
+        )
     instance = instance or kind.model.objects.filter(pk=object_id).first()
     participant = kind.participant_object(instance) if instance is not None else None
     if participant is None:

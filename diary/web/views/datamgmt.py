@@ -268,7 +268,7 @@ def casebook(request: HttpRequest, participant_id: str) -> HttpResponse:
         "datamgmt/casebook.html",
         {
             "participant": participant,
-            "forms": casebook_forms(participant),
+            "forms": casebook_forms(participant, reader=request.user),
             "state": state,
             "may_verify": role in SDV_ROLES,
             "may_raise": role in QUERY_RAISING_ROLES,

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from diary.roles import sees_direct_identifiers
 from diary.selectors.nights import diary_compliance
 from diary.selectors.scoping import participant_counts, participants_for
 from diary.selectors.timeline import participant_timeline
@@ -63,6 +64,7 @@ def participant_detail(request: HttpRequest, participant_id: str) -> HttpRespons
             "participant": timeline.participant,
             "trial": timeline.participant.trial,
             "queried": queried_values(timeline.participant),
+            "sees_phone": sees_direct_identifiers(request.user),
             "casebook_state": signature_state(timeline.participant),
             "diary_weeks": diary_compliance(timeline.participant),
         },
