@@ -82,6 +82,13 @@ def test_each_role_opens_only_its_pages(participant, site_c1, role, name, args, 
         "investigator": not entry,
         "statistician": False,
     }[role]
+    if name == "diary:week_saved":  # the saved page of a week called (not reached)
+        from diary.services.calls import weekly_call_record
+
+        week = participant.diary_weeks.get(
+            protocol_week__phase=args[1], protocol_week__week=args[2]
+        )
+        weekly_call_record(diary_week=week, reached=False, by_user=None)
     status = signed_in(user).get(reverse(name, args=args)).status_code
     assert status == (200 if allowed else 403)
 
