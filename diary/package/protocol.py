@@ -3,6 +3,7 @@ trial) or from the trial already configured."""
 
 from dataclasses import dataclass, field
 
+from diary.declarations.base import control_characters
 from diary.models import ArmRole, EligibilityCriterion, Trial
 from diary.package.cells import SLUG
 from diary.package.problems import ProblemLog
@@ -57,8 +58,15 @@ class _Checker:
         if not isinstance(value, str) or not value.strip():
             self.fail(where, "missing (a non-empty string)")
             return ""
+        bad = control_characters(value)
         if len(value) > max_length:
             self.fail(where, f"longer than {max_length} characters")
+        elif bad:
+            codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in bad}))
+            self.fail(
+                where,
+                f"holds control characters ({codes}); only tab and line break are allowed",
+            )
         elif slug and not SLUG.match(value):
             self.fail(where, f"{value!r} is not a code (letters, digits, hyphens, underscores)")
         return value.strip()
@@ -110,7 +118,9 @@ def protocol_from_json(data, log: ProblemLog) -> Protocol | None:
         "target_enrolment": check.integer(data, "target_enrolment", 1, None, required=False),
         "site_prefixed_ids": check.flag(data, "site_prefixed_ids"),
         "criteria": _criteria(data.get("criteria"), check),
-        "analysis_plan": _analysis_plan(data.get("analysis_plan"), check),
+        "analysis_plan": _analysis_plan(
+            data.get("analysis_plan"), check, intervention_weeks=data.get("intervention_weeks")
+        ),
     }
     spec.update({k: v for k, v in optional.items() if v is not None})
     if not check.ok:
@@ -160,13 +170,24 @@ def _arms(arms, check: _Checker) -> list[dict]:
     return result
 
 
-def _analysis_plan(plan, check: _Checker) -> dict | None:
-    """The statistical analysis plan is kept as given (the analysis checks its content)."""
+def _analysis_plan(plan, check: _Checker, *, intervention_weeks=None) -> dict | None:
+    """The statistical analysis plan, kept as given once the analysis's own check
+    (analysis.plan.plan_of) accepts it."""
     if plan is None:
         return None
     if not isinstance(plan, dict):
         check.fail("analysis_plan", "must be a JSON object")
         return None
+    # Whatever the import accepts, the report can analyse: the report's own check.
+    from analysis.errors import InvalidParameters
+    from analysis.plan import plan_of
+
+    try:
+        plan_of({"analysis_plan": plan, "intervention_weeks": intervention_weeks})
+    except InvalidParameters as exc:
+        check.fail("analysis_plan", str(exc))
+    except (TypeError, ValueError):
+        pass  # intervention_weeks is refused on its own
     return plan
 
 

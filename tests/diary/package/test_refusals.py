@@ -571,6 +571,33 @@ def test_a_bad_trial_json_is_refused(builder, tmp_path):
     assert set(row_counts().values()) == {0}
 
 
+def test_trial_json_text_with_control_characters_is_refused(builder, tmp_path):
+    builder.trial_json["title"] = "Vit\u0007amin K2"
+    builder.trial_json["arms"][0]["label"] = "Vitamin\u001b K2"
+
+    with pytest.raises(PackageRefused) as refused:
+        package_import(path=builder.write(tmp_path / "pkg"))
+
+    messages = [str(p) for p in refused.value.problems]
+    assert any(
+        m.startswith("trial.json:title: holds control characters (U+0007)") for m in messages
+    )
+    assert any(m.startswith("trial.json:arms[0].label: holds control characters") for m in messages)
+    assert set(row_counts().values()) == {0}
+
+
+def test_an_analysis_plan_the_report_cannot_use_is_refused(builder, tmp_path):
+    """Whatever the import accepts, the report can analyse."""
+    builder.trial_json["analysis_plan"] = {"imputation": "bogus"}
+
+    with pytest.raises(PackageRefused) as refused:
+        package_import(path=builder.write(tmp_path / "pkg"))
+
+    messages = [str(p) for p in refused.value.problems]
+    assert "trial.json:analysis_plan: the analysis plan has unknown keys: imputation" in messages
+    assert set(row_counts().values()) == {0}
+
+
 def test_a_row_with_more_cells_than_the_header_is_refused(builder, tmp_path):
     path = builder.write(tmp_path / "pkg")
     with (path / "sites.csv").open("a") as sites:
