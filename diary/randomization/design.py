@@ -137,12 +137,14 @@ def generate(design: ListDesign, *, seed: int) -> list[ListRow]:
         # One shuffled block: two spares' numbers say (almost) nothing about whether
         # their arms are the same, as they would within small blocks.
         block_offset += 1
+        # A simple list has no blocks: its spares, though shuffled in the ratio, carry none.
+        spare_block = None if design.method == SIMPLE else block_offset
         for arm in _block(design, spares, stream):
             rows.append(
                 ListRow(
                     bottle_number=len(rows) + 1,
                     arm_code=arm,
-                    block=block_offset,
+                    block=spare_block,
                     stratum="",
                     is_spare=True,
                 )

@@ -142,3 +142,15 @@ def test_block_size_that_is_not_a_multiple_of_the_ratio_is_refused():
     }
     with pytest.raises(ValueError, match="multiple of 3"):
         generate(design, seed=1)
+
+
+def test_a_simple_list_with_spares_is_generated_without_blocks_and_verifies():
+    from diary.randomization.verification import verify
+
+    design = _design(method=SIMPLE, arms=TWO_TO_ONE, bottles_per_stratum=20, spares=4)
+    rows = generate(design, seed=3)
+    spares = [r for r in rows if r.is_spare]
+    assert len(spares) == 6  # rounded up to whole ratios: 4 of 2:1 -> 6
+    assert all(r.block is None for r in rows)
+    assert Counter(r.arm_code for r in spares) == {"magnesium": 4, "sham": 2}
+    assert verify(rows, ratios=dict(TWO_TO_ONE)).errors == []
