@@ -626,16 +626,18 @@ class SdvProgressView(APIView):
 # -- schema: which values each record has ------------------------------------------
 
 
-def _one_of_records(schema: dict, values_at) -> dict:
+def _one_of_records(schema: dict, values_at, *, queried: bool = False) -> dict:
     """The object schema once per record kind, its `record` fixed to the kind and the
-    value names at `values_at(copy)` limited to the kind's declared values."""
+    value names at `values_at(copy)` limited to the kind's declared values (`queried`:
+    those a query may name, direct identifiers left out)."""
     shapes = []
     for kind in clinical_records():
         shape = copy.deepcopy(schema)
         shape["properties"]["record"] = {"type": "string", "enum": [kind.name]}
         values = values_at(shape)
         values.pop("allOf", None)
-        values.update({"type": "string", "enum": list(kind.value_names)})
+        names = [v.name for v in kind.values if not (queried and v.direct_identifier)]
+        values.update({"type": "string", "enum": names})
         shapes.append(shape)
     return {"oneOf": shapes}
 
@@ -648,7 +650,7 @@ def record_values_hook(result, generator, request, public):
     schemas = result.get("components", {}).get("schemas", {})
     if "QueryRaiseRequest" in schemas:
         schemas["QueryRaiseRequest"] = _one_of_records(
-            schemas["QueryRaiseRequest"], lambda shape: shape["properties"]["value"]
+            schemas["QueryRaiseRequest"], lambda shape: shape["properties"]["value"], queried=True
         )
     if "FormTargetRequest" in schemas:
         schemas["FormTargetRequest"] = _one_of_records(

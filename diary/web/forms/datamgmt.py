@@ -34,7 +34,7 @@ class QueryRaiseForm(TrialForm):
         super().__init__(*args, **kwargs)
         self.fields["value"] = forms.ChoiceField(
             label=_("Value"),
-            choices=[(v.name, _(v.label)) for v in kind.values],
+            choices=[(v.name, _(v.label)) for v in kind.values if not v.direct_identifier],
             initial=initial_value,
         )
         self.fields["text"] = _text(_("Question for the site"))
