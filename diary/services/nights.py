@@ -21,6 +21,7 @@ from diary.services.audit import (
     apply_changes,
     ensure_current,
     ensure_trial_open,
+    free_text,
     record_check,
 )
 
@@ -160,7 +161,7 @@ def night_record(
     night_changed = any(getattr(existing, k) != v for k, v in values.items() if k != "source")
     if not night_changed and _same(events, typed):
         return existing
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ReasonRequired(
             f"A reason is required to change the night of {night} (it was already recorded).",
