@@ -444,7 +444,24 @@ def _call_far_outside_window(values, context: Context) -> bool:
     return call_date < due - slack or call_date > due + slack
 
 
+def _diary_changed_after_confirmation(values, context: Context) -> bool:
+    """A week confirmed as the electronic diary gave it, whose nights now give other
+    values (a night entered or corrected after the call)."""
+    derived = context.values.get("diary_derived")
+    if values.get("reached") is not True or values.get("source") != "diary" or not derived:
+        return False
+    return any(values.get(name) != derived[name] for name in ("cramps", "duration_min", "severity"))
+
+
 DIARY_WEEK_CHECKS = (
+    EditCheck(
+        "diary_changed_after_confirmation",
+        "cramps",
+        "The diary's nights of this week changed after the call confirmed them (the week "
+        "holds {cramps} cramps): confirm the week's values with the participant, or "
+        "correct them with a reason.",
+        _diary_changed_after_confirmation,
+    ),
     EditCheck(
         "severe_but_brief",
         "duration_min",

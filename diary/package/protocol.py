@@ -20,6 +20,8 @@ class Protocol:
     min_screening_cramps: int | None = None
     site_prefixed_ids: bool = False
     call_window_days: int = 2
+    # (arm code, ratio) of each arm, for checking a randomization list against them.
+    arm_ratios: tuple[tuple[str, int], ...] = field(default=(), compare=False)
     # trial_create's keyword arguments when the import creates the trial.
     create: dict | None = field(default=None, compare=False)
 
@@ -33,6 +35,7 @@ def protocol_from_trial(trial: Trial) -> Protocol:
         screening_weeks=trial.screening_weeks,
         intervention_weeks=trial.intervention_weeks,
         arm_codes=frozenset(trial.arms.values_list("code", flat=True)),
+        arm_ratios=tuple(trial.arms.order_by("code").values_list("code", "ratio")),
         min_age=trial.min_age,
         min_screening_cramps=trial.min_screening_cramps,
         site_prefixed_ids=trial.site_prefixed_ids,
@@ -130,6 +133,7 @@ def protocol_from_json(data, log: ProblemLog) -> Protocol | None:
         screening_weeks=spec["screening_weeks"],
         intervention_weeks=spec["intervention_weeks"],
         arm_codes=frozenset(arm["code"] for arm in spec["arms"]),
+        arm_ratios=tuple((arm["code"], arm.get("ratio", 1)) for arm in spec["arms"]),
         min_age=spec.get("min_age"),
         min_screening_cramps=spec.get("min_screening_cramps", 2),
         site_prefixed_ids=bool(spec.get("site_prefixed_ids", False)),

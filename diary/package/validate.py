@@ -50,6 +50,8 @@ from diary.package.schema import (
     SITES,
     TRIAL_JSON,
 )
+from diary.randomization.design import ListRow
+from diary.randomization.verification import verify
 
 
 @dataclass
@@ -265,7 +267,28 @@ class _PackageChecker:
                 seen[bottle] = line
             rows.append(row)
         self.bottles = set(seen)
+        if not self.problems:
+            self._allocation_verify(rows)
         return rows
+
+    def _allocation_verify(self, rows: list[dict]) -> None:
+        """The list as the list import of the web pages checks it (numbering, strata,
+        blocks in the ratio, the order in which bottles are given): whatever one door
+        refuses, the other refuses."""
+        listed = [
+            ListRow(
+                bottle_number=row["bottle_number"],
+                arm_code=row["arm_code"],
+                block=row.get("block"),
+                stratum=row.get("stratum") or "",
+                is_spare=bool(row.get("is_spare")),
+            )
+            for row in rows
+        ]
+        strata = sorted({r.stratum for r in listed if not r.is_spare}) or [""]
+        found = verify(listed, ratios=dict(self.protocol.arm_ratios), strata=strata)
+        for error in found.errors:
+            self.problems.add(ALLOCATION, None, None, error)
 
     def _participants(self, table: Table | None) -> list[dict]:
         if table is None:

@@ -247,6 +247,12 @@ def check_context(kind: ClinicalRecord, instance, *, today: date | None = None) 
             withdrawn_on=participant.withdrawn_on,
             call_window_days=participant.trial.call_window_days,
         )
+    if kind.name == "diary" and getattr(instance, "source", "") == "diary":
+        # A week confirmed from the electronic diary: what its nights give now.
+        from diary.selectors.nights import week_diary
+
+        diary = week_diary(diary_week=instance)
+        facts["diary_derived"] = diary.derived.stored() if diary is not None else None
     facts["today"] = today or timezone.localdate()
     return Context(facts)
 

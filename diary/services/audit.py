@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_noop
 
-from diary.declarations import Context, Record
+from diary.declarations import Context, Record, control_characters
 from diary.errors import InvalidValue, ReasonRequired, RuleConflict, StaleRecord, TrialLocked
 
 EMPTY = (None, "")
@@ -127,6 +127,21 @@ def full_clean_or_raise(instance: models.Model, *, exclude=None) -> None:
         raise InvalidValue(f"{label}{first_messages[0]}", errors=errors)
 
 
+def free_text(text: str | None, *, field: str = "reason") -> str:
+    """A free text staff give (a reason, a note, a query's text), stripped; refused
+    (InvalidValue naming `field`) when it holds a control character other than tab and
+    line break, as every clinical text is (diary.declarations.base.FORBIDDEN_RANGES)."""
+    text = (text or "").strip()
+    bad = control_characters(text)
+    if bad:
+        codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in bad}))
+        raise InvalidValue(
+            f"Remove the control characters ({codes}); only tabs and line breaks are allowed.",
+            field=field,
+        )
+    return text
+
+
 def apply_changes(
     instance: models.Model,
     changes: Mapping[str, Any],
@@ -141,7 +156,7 @@ def apply_changes(
     Returns the names of the fields that changed. Refuses a correction of an
     entered value without a reason.
     """
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     corrected = corrected_fields(instance, changes, bookkeeping=bookkeeping)
     if corrected and not reason:
         raise ReasonRequired(

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from diary.errors import InvalidValue, RuleConflict
 from diary.models import DiaryLink, OutboxMessage, Participant, ReminderChannel
 from diary.selectors.diary_links import diary_open, diary_preferences
+from diary.services.audit import free_text
 from diary.services.outbox import email_message, outbox_send
 from diary.sms import SmsMessage
 
@@ -61,7 +62,7 @@ def diary_link_issue(*, participant: Participant, by_user) -> tuple[DiaryLink, s
 
 def diary_links_revoke(*, participant: Participant, by_user, reason: str) -> int:
     """Revoke the participant's live link; returns how many were revoked."""
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise InvalidValue("Give the reason the link is revoked.", field="reason")
     return DiaryLink.objects.filter(participant=participant, revoked_at__isnull=True).update(

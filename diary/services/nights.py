@@ -13,14 +13,15 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from diary.declarations import CRAMP_EVENT, NIGHT, Context, NightSource
-from diary.declarations.records import NIGHT_CRAMPS_MAX, follow_up_end
+from diary.declarations import CRAMP_EVENT, NIGHT, Context, NightSource, WeekSource
+from diary.declarations.records import NIGHT_CRAMPS_MAX, follow_up_end, week_nights
 from diary.errors import InvalidValue, ReasonRequired, RuleConflict
-from diary.models import CrampEvent, Night, Participant
+from diary.models import CrampEvent, DiaryWeek, Night, Participant, Phase
 from diary.services.audit import (
     apply_changes,
     ensure_current,
     ensure_trial_open,
+    free_text,
     record_check,
 )
 
@@ -148,6 +149,7 @@ def night_record(
         for position, cramp in enumerate(typed, start=1):
             event = CrampEvent(night=record, position=position)
             apply_changes(event, cramp, by_user=by_user, reason=reason)
+        _confirmed_weeks_recheck(participant, night)
         return record
     if source == NightSource.PARTICIPANT:
         raise RuleConflict(
@@ -160,7 +162,7 @@ def night_record(
     night_changed = any(getattr(existing, k) != v for k, v in values.items() if k != "source")
     if not night_changed and _same(events, typed):
         return existing
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ReasonRequired(
             f"A reason is required to change the night of {night} (it was already recorded).",
@@ -179,4 +181,24 @@ def night_record(
     # counts every change, its cramps' included.
     values.pop("source")
     apply_changes(existing, values, by_user=by_user, reason=reason)
+    _confirmed_weeks_recheck(participant, night)
     return existing
+
+
+def _confirmed_weeks_recheck(participant: Participant, night: date) -> None:
+    """Run the edit checks of the week a night belongs to when the call confirmed that
+    week from the diary: a night entered or corrected since raises a query
+    (diary_changed_after_confirmation) instead of leaving the week silently stale."""
+    from diary.selectors.casebook import clinical_record
+    from diary.services.queries import record_checks_run
+
+    weeks = DiaryWeek.objects.filter(
+        participant=participant, reached=True, source=WeekSource.DIARY
+    ).select_related("protocol_week", "participant__trial")
+    for week in weeks:
+        phase = week.protocol_week.phase
+        start = (
+            participant.randomized_on if phase == Phase.INTERVENTION else participant.consented_on
+        )
+        if start is not None and night in week_nights(start=start, week=week.protocol_week.week):
+            record_checks_run(kind=clinical_record("diary"), instance=week)

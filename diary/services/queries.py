@@ -38,7 +38,7 @@ from diary.selectors.casebook import (
     values_of,
 )
 from diary.selectors.scoping import participants_for
-from diary.services.audit import ensure_current, ensure_trial_open
+from diary.services.audit import ensure_current, ensure_trial_open, free_text
 
 # Corrections made with an answer, by record: (instance, value name, new value, by_user,
 # reason) -> None, through the record's own service.
@@ -345,7 +345,7 @@ def _correct(query: Query, value, *, by_user, reason: str) -> dict:
         "value": query.field,
         "old": shown(old),
         "new": shown(getattr(instance, query.field)),
-        "reason": (reason or "").strip(),
+        "reason": free_text(reason),
     }
 
 

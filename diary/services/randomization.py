@@ -35,7 +35,7 @@ from diary.selectors.allocation import (
     spares_by_arm,
 )
 from diary.selectors.scoping import participants_for
-from diary.services.audit import apply_changes, ensure_current, ensure_trial_open
+from diary.services.audit import apply_changes, ensure_current, ensure_trial_open, free_text
 from diary.services.calls import diary_weeks_schedule
 from diary.services.randomization_list import list_freeze_on_allocation
 
@@ -175,7 +175,7 @@ def bottle_replace(
         if role_of(by_user) != Role.COORDINATOR:
             raise AccessDenied("Only a coordinator may request a replacement bottle.")
         _ensure_in_scope(participant, by_user)
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ReasonRequired(
             gettext_noop("Give the reason for the replacement (bottle lost, damaged...)."),

@@ -27,7 +27,7 @@ from diary.models import (
 from diary.roles import Role, is_unblinded, role_of
 from diary.selectors.recipients import EMERGENCY_AUDIENCE, emergency_notice_recipients
 from diary.selectors.scoping import participants_for
-from diary.services.audit import apply_changes
+from diary.services.audit import apply_changes, free_text
 from diary.services.outbox import email_message, outbox_send
 from diary.services.reauth import password_reentry_check
 
@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ReasonRequired(gettext_noop("Give the reason for unblinding."), field="reason")
     return reason
@@ -201,7 +201,7 @@ def trial_lock(*, trial: Trial, by_user, reason: str = "", waiver: str = "") -> 
         reason="database lock",
         bookkeeping=("locked_at",),
     )
-    event = _event(trial, TrialEvent.Kind.LOCK, by_user, (reason or "").strip())
+    event = _event(trial, TrialEvent.Kind.LOCK, by_user, free_text(reason))
     if blockers:
         TrialLockWaiver.objects.create(
             event=event,
@@ -218,7 +218,7 @@ def trial_unlock(*, trial: Trial, reason: str, by_user) -> TrialEvent:
     """Unlock the database to correct data, with the reason. Refused once the trial is
     unblinded: data must not change after the allocation is known."""
     _ensure_unblinded_statistician(by_user)
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if not reason:
         raise ReasonRequired(
             gettext_noop("Give the reason for unlocking the database."), field="reason"
@@ -263,4 +263,4 @@ def _unblind_trial(*, trial: Trial, by_user, reason: str) -> TrialEvent:
         reason="trial unblinded",
         bookkeeping=("unblinded_at",),
     )
-    return _event(trial, TrialEvent.Kind.UNBLIND, by_user, (reason or "").strip())
+    return _event(trial, TrialEvent.Kind.UNBLIND, by_user, free_text(reason))

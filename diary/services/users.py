@@ -31,6 +31,7 @@ from diary.roles import (
     role_of,
 )
 from diary.services.api_tokens import api_tokens_revoke
+from diary.services.audit import free_text
 
 # The recorded fields of an account, in the order a change lists them.
 ACCESS_FIELDS = ("role", "sites", "email", "active", "first_name", "last_name")
@@ -315,7 +316,7 @@ def staff_update_check(
     )
     after["sites"] = [s.code for s in sites]
     changed = [name for name in ACCESS_FIELDS if after[name] != before[name]]
-    reason = (reason or "").strip()
+    reason = free_text(reason)
     if changed and not reason:
         raise ReasonRequired(
             f"Give the reason for changing {', '.join(changed)} of {user.get_username()} "

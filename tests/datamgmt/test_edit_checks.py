@@ -23,6 +23,7 @@ def _queries(check: str):
 
 def test_the_checks_are_declared_with_their_records():
     assert {c.name for c in DIARY_WEEK.checks} == {
+        "diary_changed_after_confirmation",
         "severe_but_brief",
         "call_outside_window",
         "capsules_missed_missing",

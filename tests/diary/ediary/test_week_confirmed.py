@@ -126,3 +126,58 @@ def test_an_api_call_without_a_source_is_told_by_phone(week_two, ra_c1, api):
     )
     assert response.status_code == 200, response.json()
     assert response.json()["source"] == "phone"
+
+
+def _confirmed(week, ra_c1):
+    return weekly_call_record(
+        diary_week=week,
+        call_date=week.due_date,
+        reached=True,
+        capsules_missed=0,
+        by_user=ra_c1,
+        source="diary",
+    )
+
+
+def test_a_night_changed_after_the_confirmation_raises_a_query_on_the_week(week_two, keeper, ra_c1):
+    from diary.models import Query
+
+    _confirmed(week_two, ra_c1)
+    assert not Query.objects.exists()
+    night = keeper.randomized_on + timedelta(days=9)  # the week's third night: no cramp
+    night_record(
+        participant=keeper,
+        night=night,
+        cramps=[{"duration_min": 1, "severity": 5}],
+        source="staff",
+        by_user=ra_c1,
+        reason="the participant remembered a cramp",
+    )
+    query = Query.objects.get(edit_check="diary_changed_after_confirmation")
+    assert (query.object_id, query.field, query.state) == (week_two.pk, "cramps", "open")
+    assert "3 cramps" in query.text
+
+
+def test_a_week_told_by_phone_raises_no_such_query(week_two, keeper, ra_c1):
+    from diary.models import Query
+
+    weekly_call_record(
+        diary_week=week_two,
+        call_date=week_two.due_date,
+        reached=True,
+        cramps=3,
+        duration_min="1.33",
+        severity="5.67",
+        capsules_missed=0,
+        by_user=ra_c1,
+        source="phone",
+    )
+    night_record(
+        participant=keeper,
+        night=keeper.randomized_on + timedelta(days=9),
+        cramps=[{"duration_min": 1, "severity": 5}],
+        source="staff",
+        by_user=ra_c1,
+        reason="the participant remembered a cramp",
+    )
+    assert not Query.objects.filter(edit_check="diary_changed_after_confirmation").exists()

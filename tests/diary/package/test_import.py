@@ -282,15 +282,30 @@ def test_imported_list_passes_the_fingerprint_check_of_the_randomization_list(bu
     }
 
 
-def test_spare_bottles_keep_their_flag(builder, tmp_path):
+def _with_spares(builder):
+    """Two spare bottles, one of each arm, in a block of their own (as lists are made)."""
     builder.columns["allocation.csv"].append("is_spare")
     for row in builder.rows["allocation.csv"]:
-        row["is_spare"] = "1" if row["bottle_number"] == "4" else "0"
+        row["is_spare"] = "0"
+    for bottle, arm in ((5, "placebo"), (6, "vitamin_k2")):
+        builder.rows["allocation.csv"].append(
+            {
+                "bottle_number": str(bottle),
+                "arm_code": arm,
+                "block": "2",
+                "stratum": "",
+                "is_spare": "1",
+            }
+        )
+
+
+def test_spare_bottles_keep_their_flag(builder, tmp_path):
+    _with_spares(builder)
 
     result = package_import(path=builder.write(tmp_path / "pkg"))
 
     spares = ListEntry.objects.filter(is_spare=True).values_list("bottle_number", flat=True)
-    assert list(spares) == [4]
+    assert sorted(spares) == [5, 6]
     canonical = builder.csv_text("allocation.csv").encode()
     assert result.list_sha256 == hashlib.sha256(canonical).hexdigest()
 
@@ -307,3 +322,16 @@ def test_whatever_the_import_accepts_the_report_can_analyse(builder, tmp_path):
     for view in ("open", "unblinded"):
         report = report_request_operator(os_user="test", view=view)
         assert report_build(report=report).status == "done", report.error
+
+
+def test_a_list_the_list_import_refuses_is_refused(builder, tmp_path):
+    """Blocks out of the ratio: the web's list import refuses the list, so does this."""
+    for row in builder.rows["allocation.csv"]:
+        row["arm_code"] = "vitamin_k2"
+
+    with pytest.raises(PackageRefused) as refused:
+        package_import(path=builder.write(tmp_path / "pkg"))
+
+    assert any(
+        p.file == "allocation.csv" and "ratio" in p.message for p in refused.value.problems
+    ), [str(p) for p in refused.value.problems]

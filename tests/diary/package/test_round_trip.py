@@ -176,9 +176,9 @@ def test_exported_allocation_csv_hashes_to_the_list_fingerprint(builder, tmp_pat
     import hashlib
 
     from diary.models import RandomizationList
+    from tests.diary.package.test_import import _with_spares
 
-    builder.columns["allocation.csv"].append("is_spare")
-    builder.row("allocation.csv", bottle_number="4")["is_spare"] = "1"
+    _with_spares(builder)
     package_import(path=builder.write(tmp_path / "in"))
 
     out = package_export(trial=Trial.objects.get(), unblinded=True, path=tmp_path / "out")
