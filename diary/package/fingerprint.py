@@ -8,9 +8,9 @@ from diary.randomization.design import ListRow
 from diary.randomization.listfile import fingerprint
 
 
-def list_fingerprint(entries: Iterable[dict]) -> str:
+def list_rows(entries: Iterable[dict]) -> list[ListRow]:
     """entries: dicts with bottle_number, arm_code and optionally block, stratum, is_spare."""
-    return fingerprint(
+    return [
         ListRow(
             bottle_number=e["bottle_number"],
             arm_code=e["arm_code"],
@@ -19,4 +19,8 @@ def list_fingerprint(entries: Iterable[dict]) -> str:
             is_spare=bool(e.get("is_spare")),
         )
         for e in entries
-    )
+    ]
+
+
+def list_fingerprint(entries: Iterable[dict]) -> str:
+    return fingerprint(list_rows(entries))

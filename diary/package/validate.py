@@ -26,6 +26,7 @@ from diary.package.diary_rules import (
     participant_ref,
     screening_deviations,
 )
+from diary.package.fingerprint import list_rows
 from diary.package.night_rules import cramp_events_check, nights_check
 from diary.package.problems import PackageRefused, ProblemLog
 from diary.package.protocol import (
@@ -50,7 +51,6 @@ from diary.package.schema import (
     SITES,
     TRIAL_JSON,
 )
-from diary.randomization.design import ListRow
 from diary.randomization.verification import verify
 
 
@@ -275,16 +275,7 @@ class _PackageChecker:
         """The list as the list import of the web pages checks it (numbering, strata,
         blocks in the ratio, the order in which bottles are given): whatever one door
         refuses, the other refuses."""
-        listed = [
-            ListRow(
-                bottle_number=row["bottle_number"],
-                arm_code=row["arm_code"],
-                block=row.get("block"),
-                stratum=row.get("stratum") or "",
-                is_spare=bool(row.get("is_spare")),
-            )
-            for row in rows
-        ]
+        listed = list_rows(rows)
         strata = sorted({r.stratum for r in listed if not r.is_spare}) or [""]
         found = verify(listed, ratios=dict(self.protocol.arm_ratios), strata=strata)
         for error in found.errors:
